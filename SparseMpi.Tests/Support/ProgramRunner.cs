@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SparseMpi.Tests.Support;
+
+/// <summary>Which MPI launcher starts the ranks.</summary>
+public enum Launcher { None, OpenMpi, Mpich }
+
+/// <summary>What one launch of the program printed and returned.</summary>
+public sealed record RunResult(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
+{
+    public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:F1}s\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>
+/// Launches the real program (the apphost copied next to the test assembly) under a real mpiexec, the way
+/// users do. A run that exceeds its timeout is killed with its whole process tree and fails the test: a hang
+/// is a bug, never a pass.
+/// </summary>
+public static class ProgramRunner
+{
+    public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "sparsempi");
+
+    public static RunResult Run(string arguments, int ranks = 1, Launcher launcher = Launcher.OpenMpi,
+        IDictionary<string, string>? env = null, int timeoutSeconds = 300)
+    {
+        var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var environment = new Dictionary<string, string> { ["TERM"] = "dumb" };
+        if (env != null) foreach (var kv in env) environment[kv.Key] = kv.Value;
+        foreach (var kv in environment) psi.Environment[kv.Key] = kv.Value;
+        switch (launcher)
+        {
+            case Launcher.None:
+                psi.FileName = ProgramPath;
+                break;
+            case Launcher.OpenMpi:
+                psi.FileName = "mpiexec.openmpi";
+                psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+                psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+                // Open MPI forwards only what -x names.
+                var forward = string.Join(" ", environment.Keys.Select(k => $"-x {k}"));
+                psi.Arguments = $"--oversubscribe --bind-to none {forward} -n {ranks} ";
+                break;
+            case Launcher.Mpich:
+                psi.FileName = "mpiexec.mpich";
+                psi.Arguments = $"-n {ranks} ";
+                break;
+        }
+        if (launcher == Launcher.None) psi.Arguments = arguments;
+        else psi.Arguments += $"{ProgramPath} {arguments}";
+
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var sw = Stopwatch.StartNew();
+        using var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(timeoutSeconds * 1000))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            throw new TimeoutException($"'{psi.FileName} {psi.Arguments}' did not finish in {timeoutSeconds}s (hang)\n{stdout}\n{stderr}");
+        }
+        p.WaitForExit(); // flush the async readers
+        return new RunResult(p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed);
+    }
+}
