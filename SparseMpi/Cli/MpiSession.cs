@@ -1,0 +1,81 @@
+using SparseMpi.Collectives;
+
+namespace SparseMpi.Cli;
+
+/// <summary>
+/// Runs a verb's body between MPI_Init and MPI_Finalize with the program's error policy:
+/// <list type="bullet">
+/// <item>a <see cref="CollectiveUsageException"/> (every rank knows about it, see <see cref="Preflight"/>) ends all
+/// ranks cleanly with one line from the rank that found it and exit code 1;</item>
+/// <item>any other exception may have hit one rank only while the others wait in a collective: that rank
+/// prints one line and calls MPI_Abort, so the job ends instead of hanging.</item>
+/// </list>
+/// </summary>
+public static class MpiSession
+{
+    public static int Run(Func<MpiRuntime, int> body)
+    {
+        MpiRuntime mpi;
+        try
+        {
+            mpi = MpiRuntime.Initialize();
+        }
+        catch (Exception e) when (e is MpiLibraryNotFoundException or MpiException)
+        {
+            if (LauncherEnvironment.Rank == 0) Console.Error.WriteLine($"sparsempi: error: {e.Message}");
+            return 1;
+        }
+
+        int code;
+        try
+        {
+            code = body(mpi);
+        }
+        catch (CollectiveUsageException e)
+        {
+            if (e.Reporter) Console.Error.WriteLine($"sparsempi: error: {e.Message}");
+            code = 1;
+        }
+        catch (Exception e)
+        {
+            string what = e is UsageException or MpiException or Sparsification.NonFiniteException ? e.Message : e.ToString();
+            Console.Error.WriteLine($"sparsempi: error on rank {mpi.World.Rank}: {what}");
+            Console.Error.Flush();
+            mpi.World.Abort(1);
+            return 1;
+        }
+        mpi.Dispose();
+        return code;
+    }
+}
+
+/// <summary>An error every rank has agreed on; only the reporting rank prints it.</summary>
+public sealed class CollectiveUsageException(string message, bool reporter) : Exception(message)
+{
+    public bool Reporter { get; } = reporter;
+}
+
+/// <summary>
+/// Collective checks before training starts: each rank runs a check locally (files readable, checkpoint
+/// matches, ...) and all ranks learn whether any failed, so they stop together with one clear line.
+/// </summary>
+public static class Preflight
+{
+    /// <summary>Runs <paramref name="check"/> on every rank; if any rank fails, all throw, and the lowest failing rank reports.</summary>
+    public static void Agree(Communicator world, Action check)
+    {
+        string? problem = null;
+        try { check(); }
+        catch (UsageException e) { problem = e.Message; }
+        int firstFailing = world.Allreduce(problem == null ? int.MaxValue : world.Rank, ReduceOp.Min);
+        if (firstFailing == int.MaxValue) return;
+        throw new CollectiveUsageException(problem ?? "another rank failed its checks", world.Rank == firstFailing);
+    }
+
+    /// <summary>Fails on every rank unless all ranks hold the same <paramref name="hash"/> of <paramref name="what"/>.</summary>
+    public static void SameOnAllRanks(Communicator world, long hash, string what)
+    {
+        if (!world.AllEqual(hash))
+            throw new CollectiveUsageException($"ranks disagree on {what}: every rank must be started with the same options and data", world.Rank == 0);
+    }
+}
