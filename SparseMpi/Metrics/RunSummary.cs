@@ -1,0 +1,37 @@
+namespace SparseMpi.Metrics;
+
+/// <summary>Test metrics at the end of one epoch.</summary>
+public sealed record EpochResult(int Epoch, long Step, double TestAccuracy, double TestLoss, double TrainLoss,
+    long CumulativeBytesSent, double WallSeconds);
+
+/// <summary>Mean milliseconds per step of each phase on rank 0.</summary>
+public sealed record PhaseMeans(double Compute, double Select, double Comm, double Apply, double Total);
+
+/// <summary>DIR/summary.json of a training run: the machine-readable result (snake_case JSON).</summary>
+public sealed class RunSummary
+{
+    public int Ranks { get; set; }
+    public string Model { get; set; } = "";
+    public int D { get; set; }
+    public string Compressor { get; set; } = "";
+    public int Epochs { get; set; }
+    public long Steps { get; set; }
+    public long StepsThisRun { get; set; }
+    public long? ResumedFromStep { get; set; }
+    public int BatchSizePerRank { get; set; }
+    public double Lr { get; set; }
+    public double Momentum { get; set; }
+    public long Seed { get; set; }
+    public double TestAccuracy { get; set; }
+    public double FinalTrainLoss { get; set; }
+    public long BytesSentPerRank { get; set; }
+    public double WallSeconds { get; set; }
+    /// <summary>Seconds from process start to the first training step (max over ranks).</summary>
+    public double StartupSeconds { get; set; }
+    public PhaseMeans? MsPerStep { get; set; }
+    public double SamplesPerSecond { get; set; }
+    public string ParameterHash { get; set; } = "";
+    public string MpiLibrary { get; set; } = "";
+    public string Configuration { get; set; } = "";
+    public List<EpochResult> EpochResults { get; set; } = [];
+}

@@ -1,0 +1,29 @@
+namespace SparseMpi.Metrics;
+
+/// <summary>
+/// What one logged training step measured on rank 0 (times) and across ranks (k and bytes). One line of
+/// metrics.jsonl and metrics.csv.
+/// </summary>
+public sealed class StepRecord
+{
+    public long Step { get; set; }
+    public int Epoch { get; set; }
+    /// <summary>Mean training loss over ranks of this step's mini-batches.</summary>
+    public double Loss { get; set; }
+    public double Lr { get; set; }
+    /// <summary>Entries this rank (rank 0) sent; d for dense.</summary>
+    public long K { get; set; }
+    /// <summary>k / d of rank 0.</summary>
+    public double Density { get; set; }
+    /// <summary>k of every rank this step (from the exchanged message lengths).</summary>
+    public long[] KPerRank { get; set; } = [];
+    public long BytesSent { get; set; }
+    public long BytesReceived { get; set; }
+    public double MsCompute { get; set; }
+    public double MsSelect { get; set; }
+    public double MsComm { get; set; }
+    public double MsApply { get; set; }
+    /// <summary>Cumulative bytes this rank has sent since step 0 (for loss-against-bytes plots).</summary>
+    public long CumulativeBytesSent { get; set; }
+    public double SamplesPerSecond { get; set; }
+}

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using SparseMpi.Cli;
+using SparseMpi.Collectives;
+using SparseMpi.Metrics;
+
+namespace SparseMpi.Training;
+
+/// <summary>Where a run stands: enough, with the parameters and each rank's optimiser state, to continue exactly.</summary>
+public sealed record TrainingPosition(long Step, int Epoch, int StepInEpoch, long CumulativeBytesSent, double WallSeconds);
+
+/// <summary>
+/// Checkpoints of a synchronous run, in RUN/checkpoints/:
+/// <list type="bullet">
+/// <item><c>step-NNNNNNNNN/params.bin</c> (rank 0; the parameters are identical on every rank) and
+/// <c>rank-RRRR.bin</c> (every rank: momentum, residual), each written atomically and sealed with SHA-256;</item>
+/// <item><c>latest.json</c>, written atomically by rank 0 only after every rank has finished its file (a barrier):
+/// the checkpoint it names is complete. A crash at any point leaves the previous one intact.</item>
+/// </list>
+/// Every file records the hash of the run's math configuration and the rank count; a resume with different ones
+/// is refused with a clear message.
+/// </summary>
+public static class Checkpoint
+{
+    const string Magic = "SPMPCKP1";
+    const string LatestFile = "latest.json";
+
+    public static string Directory(string runDir) => Path.Combine(runDir, "checkpoints");
+
+    public sealed record Latest(string Directory, long Step, int Epoch, int StepInEpoch, long CumulativeBytesSent,
+        double WallSeconds, int Ranks, string Configuration, long ConfigurationHash);
+
+    /// <summary>Collective: writes a checkpoint of the current state and makes it the latest one.</summary>
+    public static void Save(Communicator world, string runDir, string configuration, long configHash,
+        TrainingPosition position, ReadOnlySpan<float> parameters, IUpdateRule rule)
+    {
+        string root = Directory(runDir);
+        string name = $"step-{position.Step:D9}";
+        string dir = Path.Combine(root, name);
+        System.IO.Directory.CreateDirectory(dir);
+        if (world.Rank == 0)
+        {
+            float[] copy = parameters.ToArray();
+            WriteSealed(Path.Combine(dir, "params.bin"), configHash, world.Size, position, w => CheckpointIo.WriteFloats(w, copy));
+        }
+        WriteSealed(Path.Combine(dir, $"rank-{world.Rank:D4}.bin"), configHash, world.Size, position, rule.WriteState);
+        world.Barrier(); // every rank's file is on disk before the checkpoint is declared complete
+        if (world.Rank == 0)
+        {
+            var latest = new Latest(name, position.Step, position.Epoch, position.StepInEpoch, position.CumulativeBytesSent,
+                position.WallSeconds, world.Size, configuration, configHash);
+            Json.WriteFile(Path.Combine(root, LatestFile), latest);
+            foreach (string old in System.IO.Directory.EnumerateDirectories(root, "step-*"))
+                if (Path.GetFileName(old) != name) System.IO.Directory.Delete(old, recursive: true);
+        }
+        world.Barrier();
+    }
+
+    /// <summary>
+    /// Reads RUN/checkpoints/latest.json and checks it fits this run. Throws <see cref="UsageException"/> with one
+    /// clear line when there is none, it is corrupt, or it was written by another configuration or rank count.
+    /// </summary>
+    public static Latest ReadLatest(string runDir, string configuration, long configHash, int ranks)
+    {
+        string path = Path.Combine(Directory(runDir), LatestFile);
+        if (!File.Exists(path)) throw new UsageException($"--resume {runDir}: no checkpoint there ({path} is missing)");
+        Latest? latest;
+        try { latest = JsonSerializer.Deserialize<Latest>(File.ReadAllText(path), Json.Indented); }
+        catch (JsonException e) { throw new UsageException($"--resume {runDir}: {path} is corrupt ({e.Message})"); }
+        if (latest == null) throw new UsageException($"--resume {runDir}: {path} is empty");
+        if (latest.Ranks != ranks)
+            throw new UsageException($"--resume {runDir}: the checkpoint was written by {latest.Ranks} ranks, this run has {ranks}");
+        if (latest.ConfigurationHash != configHash)
+            throw new UsageException($"--resume {runDir}: the checkpoint was written with a different configuration " +
+                $"({Difference(latest.Configuration, configuration)})");
+        return latest;
+    }
+
+    /// <summary>Loads the parameters and this rank's optimiser state of <paramref name="latest"/>.</summary>
+    public static void Load(Communicator world, string runDir, Latest latest, long configHash, Span<float> parameters, IUpdateRule rule)
+    {
+        string dir = Path.Combine(Directory(runDir), latest.Directory);
+        float[] p = new float[parameters.Length];
+        ReadSealed(Path.Combine(dir, "params.bin"), configHash, world.Size, latest.Step, r => CheckpointIo.ReadFloats(r, p));
+        p.CopyTo(parameters);
+        ReadSealed(Path.Combine(dir, $"rank-{world.Rank:D4}.bin"), configHash, world.Size, latest.Step, rule.ReadState);
+    }
+
+    static void WriteSealed(string path, long configHash, int ranks, TrainingPosition position, Action<BinaryWriter> payload)
+    {
+        var body = new MemoryStream();
+        using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Encoding.ASCII.GetBytes(Magic));
+            w.Write(configHash);
+            w.Write(ranks);
+            w.Write(position.Step);
+            payload(w);
+        }
+        byte[] bytes = body.ToArray();
+        byte[] seal = SHA256.HashData(bytes);
+        AtomicFile.Write(path, s => { s.Write(bytes); s.Write(seal); });
+    }
+
+    static void ReadSealed(string path, long configHash, int ranks, long step, Action<BinaryReader> payload)
+    {
+        if (!File.Exists(path)) throw new UsageException($"checkpoint file {path} is missing");
+        byte[] all = File.ReadAllBytes(path);
+        if (all.Length < 32 + Magic.Length || !SHA256.HashData(all.AsSpan(0, all.Length - 32)).AsSpan().SequenceEqual(all.AsSpan(all.Length - 32)))
+            throw new UsageException($"checkpoint file {path} is corrupt (its SHA-256 seal does not match)");
+        using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 32));
+        if (Encoding.ASCII.GetString(r.ReadBytes(Magic.Length)) != Magic)
+            throw new UsageException($"checkpoint file {path} is not a SparseMpi checkpoint");
+        if (r.ReadInt64() != configHash || r.ReadInt32() != ranks || r.ReadInt64() != step)
+            throw new UsageException($"checkpoint file {path} does not belong to this checkpoint (configuration, ranks or step differ)");
+        try { payload(r); }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw new UsageException($"checkpoint file {path} does not fit this model: {e.Message}");
+        }
+    }
+
+    static string Difference(string saved, string current)
+    {
+        var a = saved.Split(';').ToHashSet();
+        var b = current.Split(';');
+        var changed = b.Where(x => !a.Contains(x)).ToList();
+        return changed.Count == 0 ? "unknown difference" : "now " + string.Join(", ", changed) + "; saved " +
+            string.Join(", ", saved.Split(';').Where(x => !b.Contains(x)));
+    }
+}

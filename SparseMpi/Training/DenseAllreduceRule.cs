@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using SparseMpi.Collectives;
+
+namespace SparseMpi.Training;
+
+/// <summary>
+/// Plain data-parallel SGD with momentum: the gradients of all ranks are summed with MPI_Allreduce, averaged,
+/// folded into the momentum and applied. The reference every compressed rule is measured against.
+/// </summary>
+public sealed class DenseAllreduceRule : IUpdateRule
+{
+    readonly Communicator _world;
+    readonly float[] _momentum;
+    readonly float _beta;
+    readonly long[] _kPerRank;
+    readonly int _d;
+    float _lr;
+
+    public DenseAllreduceRule(Communicator world, int d, double momentum)
+    {
+        _world = world;
+        _d = d;
+        _beta = (float)momentum;
+        _momentum = new float[d];
+        _kPerRank = Enumerable.Repeat((long)d, world.Size).ToArray();
+    }
+
+    public ReadOnlySpan<long> KPerRank => _kPerRank;
+
+    public bool Prepare(Span<float> gradient, long step, double lr, ref StepStats stats)
+    {
+        _lr = (float)lr;
+        long t = Stopwatch.GetTimestamp();
+        // The sum over d is NaN or infinite exactly when some entry is (or when finite entries overflow the
+        // sum, which is no usable gradient either).
+        bool finite = float.IsFinite(TensorPrimitives.Sum<float>(gradient));
+        stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        stats.K = _d;
+        return finite;
+    }
+
+    public void ExchangeAndApply(Span<float> gradient, Span<float> parameters, ref StepStats stats)
+    {
+        long t = Stopwatch.GetTimestamp();
+        _world.Allreduce(gradient, ReduceOp.Sum);
+        stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        // What a ring allreduce moves per rank each way: 2 (P-1)/P of the vector.
+        long ringBytes = 2L * (_world.Size - 1) * _d * sizeof(float) / _world.Size;
+        stats.BytesSent = ringBytes;
+        stats.BytesReceived = ringBytes;
+
+        t = Stopwatch.GetTimestamp();
+        // u = beta * u + mean gradient; p -= lr * u
+        TensorPrimitives.Multiply(gradient, 1f / _world.Size, gradient);
+        TensorPrimitives.MultiplyAdd(_momentum, _beta, gradient, _momentum);
+        TensorPrimitives.MultiplyAdd(_momentum, -_lr, parameters, parameters);
+        stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+
+    public void WriteState(BinaryWriter writer) => CheckpointIo.WriteFloats(writer, _momentum);
+    public void ReadState(BinaryReader reader) => CheckpointIo.ReadFloats(reader, _momentum);
+    public void Dispose() { }
+}

@@ -1,0 +1,13 @@
+namespace SparseMpi.Training;
+
+/// <summary>What one step of an update rule did on this rank: times of its phases, entries and bytes.</summary>
+public struct StepStats
+{
+    public double MsSelect;
+    public double MsComm;
+    public double MsApply;
+    /// <summary>Entries this rank sent (d when dense).</summary>
+    public long K;
+    public long BytesSent;
+    public long BytesReceived;
+}

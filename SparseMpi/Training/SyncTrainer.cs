@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using SparseMpi.Cli;
+using SparseMpi.Collectives;
+using SparseMpi.Metrics;
+using SparseMpi.Training.Data;
+using SparseMpi.Training.Models;
+
+namespace SparseMpi.Training;
+
+/// <summary>
+/// Synchronous data-parallel training. Each step every rank computes the gradient of its own mini-batch, the
+/// update rule turns all ranks' gradients into one update (dense allreduce or sparse exchange), and every rank
+/// applies it, so the parameters stay identical everywhere (checked at the end, bit for bit).
+/// </summary>
+public sealed class SyncTrainer
+{
+    readonly MpiRuntime _mpi;
+    readonly Communicator _world;
+    readonly TrainVerb _options;
+    readonly string _runDir;
+
+    public SyncTrainer(MpiRuntime mpi, TrainVerb options)
+    {
+        _mpi = mpi;
+        _world = mpi.World;
+        _options = options;
+        _runDir = options.Resume ?? options.Out;
+    }
+
+    public int Run()
+    {
+        double processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
+        var wall = Stopwatch.StartNew();
+        string configuration = _options.MathConfiguration();
+        long configHash = CollectiveSelfCheck.StableHash(configuration);
+        Preflight.SameOnAllRanks(_world, configHash, "the training configuration");
+
+        TorchSetup.Initialize();
+        FashionMnist data = null!;
+        Preflight.Agree(_world, () => data = FashionMnist.Load(_options.Data));
+        Preflight.SameOnAllRanks(_world, data.Train.Count * 31L + data.Test.Count, "the data set sizes");
+
+        using var model = FlatModel.Create(_options.Model, _options.Seed);
+        _world.Broadcast(model.ParameterSpan, root: 0); // identical start even if torch's init differed somewhere
+        using IUpdateRule rule = CreateRule(model.D);
+        ShardedBatches batches = null!;
+        Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, _options.BatchSize, _options.Seed, _world.Rank, _world.Size));
+        using var _ = batches;
+
+        var position = new TrainingPosition(0, 0, 0, 0, 0);
+        if (_options.Resume != null)
+        {
+            Checkpoint.Latest latest = null!;
+            Preflight.Agree(_world, () => latest = Checkpoint.ReadLatest(_runDir, configuration, configHash, _world.Size));
+            Preflight.Agree(_world, () => Checkpoint.Load(_world, _runDir, latest, configHash, model.ParameterSpan, rule));
+            position = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds);
+            batches.Seek(new BatchPosition(latest.Epoch, latest.StepInEpoch));
+        }
+
+        long stepsPerEpoch = batches.StepsPerEpoch;
+        long totalSteps = _options.Epochs * stepsPerEpoch;
+        if (_options.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _options.MaxSteps);
+        bool root = _world.Rank == 0;
+        using MetricsWriter? metrics = root ? new MetricsWriter(_runDir, _options.Resume != null ? position.Step : -1) : null;
+        var summary = new RunSummary
+        {
+            Ranks = _world.Size, Model = _options.Model, D = model.D, Compressor = _options.Compressor,
+            Epochs = _options.Epochs, BatchSizePerRank = _options.BatchSize, Lr = _options.Lr, Momentum = _options.Momentum,
+            Seed = _options.Seed, MpiLibrary = $"{_mpi.LibraryName}: {_mpi.LibraryVersion}", Configuration = configuration,
+            ResumedFromStep = _options.Resume != null ? position.Step : null,
+        };
+        if (root)
+            Console.WriteLine($"train: {_options.Model} (d = {model.D}) on {_world.Size} ranks, {_options.Compressor}, " +
+                $"{stepsPerEpoch} steps/epoch of {_options.BatchSize}/rank, {totalSteps - position.Step} steps to go");
+
+        var phase = new PhaseTotals();
+        double lastPrint = 0, lossOfLastStep = double.NaN, startupSeconds = double.NaN;
+        long cumulativeBytes = position.CumulativeBytesSent, lastCheckpointStep = position.Step > 0 ? position.Step : -1;
+        Span<double> agreement = stackalloc double[2];
+        var stepWatch = new Stopwatch();
+        for (long step = position.Step; step < totalSteps; step++)
+        {
+            if (step == position.Step)
+                startupSeconds = _world.Allreduce(DateTime.UtcNow.Subtract(DateTime.UnixEpoch).TotalSeconds - processStart, ReduceOp.Max);
+            stepWatch.Restart();
+            BatchPosition at = batches.Next();
+            long t0 = Stopwatch.GetTimestamp();
+            float loss = model.ComputeGradient(batches.Input, batches.Target);
+            double msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+
+            var stats = new StepStats();
+            bool finite = rule.Prepare(model.GradientSpan, step, _options.Lr, ref stats) && float.IsFinite(loss);
+            // All ranks learn together whether any gradient was bad, so they stop together instead of hanging.
+            long tAgree = Stopwatch.GetTimestamp();
+            agreement[0] = finite ? loss : 0;
+            agreement[1] = finite ? 0 : 1;
+            _world.Allreduce(agreement, ReduceOp.Sum);
+            double msAgree = Stopwatch.GetElapsedTime(tAgree).TotalMilliseconds;
+            if (agreement[1] > 0)
+                throw new CollectiveUsageException(
+                    $"non-finite loss or gradient at step {step} ({at}) on {agreement[1]} rank(s); training stopped" +
+                    (lastCheckpointStep >= 0 ? $"; the last checkpoint (step {lastCheckpointStep}) is intact" : ""), root);
+            double meanLoss = agreement[0] / _world.Size;
+
+            rule.ExchangeAndApply(model.GradientSpan, model.ParameterSpan, ref stats);
+            stats.MsComm += msAgree;
+            cumulativeBytes += stats.BytesSent;
+            phase.Add(msCompute, stats);
+            lossOfLastStep = meanLoss;
+            double stepSeconds = stepWatch.Elapsed.TotalSeconds;
+
+            long done = step + 1;
+            if (root && (step % _options.LogEvery == 0 || done == totalSteps))
+                metrics!.Write(new StepRecord
+                {
+                    Step = step, Epoch = at.Epoch, Loss = meanLoss, Lr = _options.Lr, K = stats.K, Density = (double)stats.K / model.D,
+                    KPerRank = rule.KPerRank.ToArray(), BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
+                    MsCompute = msCompute, MsSelect = stats.MsSelect, MsComm = stats.MsComm, MsApply = stats.MsApply,
+                    CumulativeBytesSent = cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
+                });
+            if (root && (wall.Elapsed.TotalSeconds - lastPrint >= 2 || done == totalSteps))
+            {
+                lastPrint = wall.Elapsed.TotalSeconds;
+                Console.WriteLine($"epoch {at.Epoch + 1}/{_options.Epochs} step {at.Step + 1}/{stepsPerEpoch} loss {meanLoss:F4} " +
+                    $"{phase.SamplesPerSecond(_options.BatchSize * _world.Size):F0} samples/s");
+            }
+
+            bool epochEnd = done % stepsPerEpoch == 0;
+            if (epochEnd || done == totalSteps)
+            {
+                var eval = Evaluate(model, data.Test);
+                summary.EpochResults.Add(new EpochResult(at.Epoch + 1, done, eval.Accuracy, eval.Loss, meanLoss, cumulativeBytes,
+                    position.WallSeconds + wall.Elapsed.TotalSeconds));
+                if (root) Console.WriteLine($"epoch {at.Epoch + 1}: test accuracy {eval.Accuracy:F4}, test loss {eval.Loss:F4}");
+            }
+            if (_options.CheckpointEvery > 0 && (done % _options.CheckpointEvery == 0 || done == totalSteps))
+            {
+                var next = batches.Position;
+                Checkpoint.Save(_world, _runDir, configuration, configHash,
+                    new TrainingPosition(done, next.Epoch, next.Step, cumulativeBytes, position.WallSeconds + wall.Elapsed.TotalSeconds),
+                    model.ParameterSpan, rule);
+                lastCheckpointStep = done;
+            }
+        }
+
+        VerifyIdenticalParameters(model);
+        if (root)
+        {
+            summary.Steps = totalSteps;
+            summary.StepsThisRun = totalSteps - position.Step;
+            summary.TestAccuracy = summary.EpochResults.Count > 0 ? summary.EpochResults[^1].TestAccuracy : double.NaN;
+            summary.FinalTrainLoss = lossOfLastStep;
+            summary.BytesSentPerRank = cumulativeBytes;
+            summary.WallSeconds = position.WallSeconds + wall.Elapsed.TotalSeconds;
+            summary.StartupSeconds = startupSeconds;
+            summary.MsPerStep = phase.Means();
+            summary.SamplesPerSecond = phase.SamplesPerSecond(_options.BatchSize * _world.Size);
+            summary.ParameterHash = model.ParameterHash().ToString("x16");
+            Json.WriteFile(Path.Combine(_runDir, "summary.json"), summary);
+            Console.WriteLine($"test accuracy {summary.TestAccuracy:F4} after {totalSteps} steps, {summary.WallSeconds:F1} s; " +
+                $"results in {_runDir}/summary.json");
+        }
+        return 0;
+    }
+
+    IUpdateRule CreateRule(int d) => _options.Compressor switch
+    {
+        "none" => new DenseAllreduceRule(_world, d, _options.Momentum),
+        _ => throw new UsageException($"unknown compressor '{_options.Compressor}'"),
+    };
+
+    /// <summary>Test-set accuracy, each rank evaluating its own slice, summed over ranks.</summary>
+    Evaluation Evaluate(FlatModel model, ImageSet test)
+    {
+        int per = (test.Count + _world.Size - 1) / _world.Size;
+        int start = Math.Min(test.Count, _world.Rank * per), count = Math.Min(per, test.Count - start);
+        Span<double> sums = stackalloc double[3];
+        if (count > 0)
+        {
+            var e = model.Evaluate(test.Slice(start, count), _options.EvalBatchSize);
+            sums[0] = e.Accuracy * e.Samples;
+            sums[1] = e.Loss * e.Samples;
+            sums[2] = e.Samples;
+        }
+        _world.Allreduce(sums, ReduceOp.Sum);
+        return new Evaluation((int)sums[2], sums[0] / sums[2], sums[1] / sums[2]);
+    }
+
+    /// <summary>Fails loudly unless every rank holds bit-identical parameters.</summary>
+    void VerifyIdenticalParameters(FlatModel model)
+    {
+        long hash = (long)model.ParameterHash();
+        if (!_world.AllEqual(hash))
+            throw new CollectiveUsageException("ranks ended with different parameters: the update is not identical on every rank", _world.Rank == 0);
+    }
+}
