@@ -1,0 +1,188 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SparseMpi.Training.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SparseMpi.Training.Models;
+
+/// <summary>
+/// A torch model whose parameters are views into ONE contiguous float32 tensor of length <see cref="D"/>, and
+/// whose gradients are views into ONE other, so the whole model is a single span to sparsify, communicate and
+/// update, with no gather or scatter per step. Backward accumulates into the bound gradient views in place
+/// (autograd adds into an existing .grad instead of replacing it), and <see cref="ComputeGradient"/> zeroes the
+/// flat gradient in place first. The module itself stays private: its zero_grad() would set every .grad to
+/// None and the next backward would silently allocate fresh, unbound gradients.
+/// </summary>
+public sealed unsafe class FlatModel : IDisposable
+{
+    readonly nn.Module<Tensor, Tensor> _module;
+    readonly Parameter[] _parameters;
+    readonly float* _flatParameters;
+    readonly float* _flatGradients;
+    BatchBuffer? _evaluationBatch;
+
+    /// <summary>The model's name in <see cref="ModelFactory.Names"/>.</summary>
+    public string Name { get; }
+
+    /// <summary>The number of parameters, the length of both flat buffers.</summary>
+    public int D { get; }
+
+    /// <summary>All parameters, float32 [D]. Every parameter tensor of the model is a view into it.</summary>
+    public Tensor FlatParameters { get; }
+
+    /// <summary>All gradients, float32 [D]. Every parameter's .grad is a view into it.</summary>
+    public Tensor FlatGradients { get; }
+
+    /// <summary>Where each named parameter sits in the flat buffers, in the module's parameter order.</summary>
+    public IReadOnlyList<ParameterSlice> Layout { get; }
+
+    /// <summary>The parameters in place: writing here changes the model.</summary>
+    public Span<float> ParameterSpan => new(_flatParameters, D);
+
+    /// <summary>The gradient of the last <see cref="ComputeGradient"/>, in place.</summary>
+    public Span<float> GradientSpan => new(_flatGradients, D);
+
+    /// <summary>
+    /// Builds model <paramref name="name"/> (one of <see cref="ModelFactory.Names"/>) initialised from
+    /// <paramref name="seed"/> and binds it to flat buffers. Also applies <see cref="TorchSetup"/>.
+    /// </summary>
+    public static FlatModel Create(string name, long seed)
+    {
+        TorchSetup.Initialize();
+        return new FlatModel(name, ModelFactory.Create(name, seed));
+    }
+
+    FlatModel(string name, nn.Module<Tensor, Tensor> module)
+    {
+        Name = name;
+        _module = module;
+        var named = module.named_parameters().ToArray();
+        _parameters = named.Select(p => p.parameter).ToArray();
+        long d = _parameters.Sum(p => p.numel());
+        // Span<float> is indexed by int; 2^31-1 floats (8 GiB) is far beyond the models here.
+        if (d > int.MaxValue)
+            throw new NotSupportedException($"{name} has {d} parameters, more than one span can address");
+        D = (int)d;
+        FlatParameters = torch.empty(D, ScalarType.Float32);
+        FlatGradients = torch.zeros(D, ScalarType.Float32);
+        var layout = new ParameterSlice[named.Length];
+        int offset = 0;
+        using (torch.no_grad())
+        {
+            for (int i = 0; i < named.Length; i++)
+            {
+                Parameter parameter = _parameters[i];
+                long[] shape = parameter.shape;
+                int length = (int)parameter.numel();
+                using (Tensor values = FlatParameters.narrow(0, offset, length).view(shape))
+                {
+                    values.copy_(parameter);
+                    // Re-points the parameter at the flat storage; set_ returns the parameter itself, which must
+                    // not be disposed.
+                    parameter.set_(values);
+                }
+                using (Tensor gradient = FlatGradients.narrow(0, offset, length).view(shape))
+                    parameter.grad = gradient;
+                layout[i] = new ParameterSlice(named[i].name, offset, length, shape);
+                offset += length;
+            }
+        }
+        Layout = layout;
+        // The flat tensors are never resized or replaced, so their storage does not move while this object lives.
+        _flatParameters = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatParameters.bytes));
+        _flatGradients = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatGradients.bytes));
+    }
+
+    /// <summary>Logits [B, 10] for input [B, 1, 28, 28] or [B, 784]; intermediates are released at once.</summary>
+    public Tensor Forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        return _module.forward(input).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The mean cross-entropy gradient of one batch into <see cref="GradientSpan"/> (overwriting the previous
+    /// one); returns the batch's mean loss.
+    /// </summary>
+    public float ComputeGradient(Tensor input, Tensor target)
+    {
+        ZeroGradients();
+        using var scope = torch.NewDisposeScope();
+        Tensor loss = nn.functional.cross_entropy(_module.forward(input), target);
+        loss.backward();
+        return loss.item<float>();
+    }
+
+    /// <summary>Zeroes the flat gradient in place; the per-parameter gradient views stay bound.</summary>
+    public void ZeroGradients() => GradientSpan.Clear();
+
+    /// <summary>
+    /// Accuracy and mean loss over all of <paramref name="set"/>, in batches of <paramref name="batchSize"/> (the
+    /// last may be partial). The batch tensors are kept for the next evaluation with the same batch size.
+    /// </summary>
+    public Evaluation Evaluate(ImageSet set, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (_evaluationBatch?.Capacity != batchSize)
+        {
+            _evaluationBatch?.Dispose();
+            _evaluationBatch = new BatchBuffer(batchSize);
+        }
+        BatchBuffer batch = _evaluationBatch;
+        using var noGrad = torch.no_grad();
+        long correct = 0;
+        double lossSum = 0;
+        for (int start = 0; start < set.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, set.Count - start);
+            batch.FillRange(set, start, count);
+            using var scope = torch.NewDisposeScope();
+            Tensor input = count == batchSize ? batch.Input : batch.Input.narrow(0, 0, count);
+            Tensor target = count == batchSize ? batch.Target : batch.Target.narrow(0, 0, count);
+            Tensor logits = _module.forward(input);
+            lossSum += nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(target).sum().item<long>();
+        }
+        return new Evaluation(set.Count, set.Count == 0 ? 0 : (double)correct / set.Count,
+            set.Count == 0 ? 0 : lossSum / set.Count);
+    }
+
+    /// <summary>FNV-1a of the parameter bytes: equal on two ranks exactly when their parameters are bit-identical (up to hash collisions).</summary>
+    public ulong ParameterHash() => Fnv1a.Hash(ParameterSpan);
+
+    /// <summary>
+    /// Null when every parameter and every .grad still lives at its slot of the flat buffers, else which one
+    /// does not: a cheap check for start-up, after loading a checkpoint, or in tests.
+    /// </summary>
+    public string? FindBindingProblem()
+    {
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            ParameterSlice slot = Layout[i];
+            if (DataPointer(_parameters[i]) != (nint)(_flatParameters + slot.Offset))
+                return $"parameter {slot.Name} no longer lives in the flat parameter buffer";
+            using Tensor? gradient = _parameters[i].grad;
+            if (gradient is null)
+                return $"parameter {slot.Name} has no gradient (was zero_grad called on the module?)";
+            if (DataPointer(gradient) != (nint)(_flatGradients + slot.Offset))
+                return $"the gradient of {slot.Name} no longer lives in the flat gradient buffer";
+        }
+        return null;
+    }
+
+    /// <summary>The parameter tensors themselves, for tests that compare them with the flat buffers.</summary>
+    internal IReadOnlyList<Parameter> ParameterTensors => _parameters;
+
+    static nint DataPointer(Tensor tensor) =>
+        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+
+    public void Dispose()
+    {
+        _evaluationBatch?.Dispose();
+        _module.Dispose();
+        FlatParameters.Dispose();
+        FlatGradients.Dispose();
+    }
+}
