@@ -21,6 +21,18 @@ public static class ProgramRunner
 {
     public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "sparsempi");
 
+    const string MpmdPrefix = "\0mpmd:";
+
+    /// <summary>
+    /// An MPMD launch (<c>mpiexec -n 1 prog A : -n 1 prog B</c>): one rank per argument set, so ranks can be
+    /// started with different options, as a misconfigured job script would.
+    /// </summary>
+    public static RunResult RunMpmd(IReadOnlyList<string> argumentsPerRank, Launcher launcher = Launcher.OpenMpi, int timeoutSeconds = 300)
+    {
+        string mpmd = string.Join(" : ", argumentsPerRank.Select(a => $"-n 1 {ProgramPath} {a}"));
+        return Run(MpmdPrefix + mpmd, argumentsPerRank.Count, launcher, timeoutSeconds: timeoutSeconds);
+    }
+
     public static RunResult Run(string arguments, int ranks = 1, Launcher launcher = Launcher.OpenMpi,
         IDictionary<string, string>? env = null, int timeoutSeconds = 300)
     {
@@ -47,6 +59,7 @@ public static class ProgramRunner
                 break;
         }
         if (launcher == Launcher.None) psi.Arguments = arguments;
+        else if (arguments.StartsWith(MpmdPrefix)) psi.Arguments = psi.Arguments.Replace($"-n {ranks} ", "") + arguments[MpmdPrefix.Length..];
         else psi.Arguments += $"{ProgramPath} {arguments}";
 
         var stdout = new StringBuilder();
