@@ -11,7 +11,8 @@ namespace SparseMpi.Training.Models;
 /// A torch model whose parameters are views into ONE contiguous float32 tensor of length <see cref="D"/>, and
 /// whose gradients are views into ONE other, so the whole model is a single span to sparsify, communicate and
 /// update, with no gather or scatter per step. Backward accumulates into the bound gradient views in place
-/// (autograd adds into an existing .grad instead of replacing it), and <see cref="ComputeGradient"/> zeroes the
+/// (autograd adds into an existing .grad instead of replacing it, as long as backward does not build a graph
+/// of its own, i.e. no create_graph), and <see cref="ComputeGradient"/> zeroes the
 /// flat gradient in place first. The module itself stays private: its zero_grad() would set every .grad to
 /// None and the next backward would silently allocate fresh, unbound gradients.
 /// </summary>
@@ -95,7 +96,10 @@ public sealed unsafe class FlatModel : IDisposable
         _flatGradients = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatGradients.bytes));
     }
 
-    /// <summary>Logits [B, 10] for input [B, 1, 28, 28] or [B, 784]; intermediates are released at once.</summary>
+    /// <summary>
+    /// Logits [B, 10] for input [B, 1, 28, 28] or [B, 784]; the caller disposes them, intermediates are released
+    /// here. Gradients are recorded unless the caller is under torch.no_grad().
+    /// </summary>
     public Tensor Forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();

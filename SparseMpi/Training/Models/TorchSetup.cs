@@ -11,7 +11,7 @@ public static class TorchSetup
     static readonly Lock Gate = new();
     static bool _initialized;
 
-    /// <summary>Idempotent; call it before the first torch work (models and batch tensors do not need it first).</summary>
+    /// <summary>Idempotent. <see cref="FlatModel.Create"/> calls it; a program doing torch work before that calls it first.</summary>
     public static void Initialize()
     {
         lock (Gate)
