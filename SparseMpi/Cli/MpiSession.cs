@@ -22,7 +22,9 @@ public static class MpiSession
         }
         catch (Exception e) when (e is MpiLibraryNotFoundException or MpiException)
         {
-            if (LauncherEnvironment.Rank == 0) Console.Error.WriteLine($"sparsempi: error: {e.Message}");
+            // As for bad options (see Program.Main): one line from rank 0, which alone fails the job.
+            if (LauncherEnvironment.Rank != 0) return 0;
+            Console.Error.WriteLine($"sparsempi: error: {e.Message}");
             return 1;
         }
 

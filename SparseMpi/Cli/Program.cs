@@ -13,20 +13,25 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // Every rank parses the same command line: only rank 0 reports what is wrong with it, so an error is
+        // one line, not one per rank. The other ranks exit quietly with 0: if they exited non-zero first,
+        // mpiexec would kill rank 0 before its line got out; the job still fails with rank 0's code.
+        bool reporter = LauncherEnvironment.Rank == 0;
         var parser = new Parser(s =>
         {
-            s.HelpWriter = Console.Error;
+            s.HelpWriter = null; // help is written below: full text when asked for, one line for a mistake
             s.CaseInsensitiveEnumValues = true;
             s.AutoVersion = false;
         });
         var parsed = parser.ParseArguments(args, Verbs);
-        if (parsed is not Parsed<object> { Value: IVerb verb })
-            return 2; // CommandLineParser already printed what was wrong
+        if (parsed is NotParsed<object> notParsed)
+            return ReportParseErrors(args, notParsed, reporter);
+        var verb = (IVerb)((Parsed<object>)parsed).Value;
         string? problem = verb.Validate();
         if (problem != null)
         {
-            Console.Error.WriteLine($"sparsempi: error: {problem}");
-            return 2;
+            if (reporter) Console.Error.WriteLine($"sparsempi: error: {problem}");
+            return reporter ? 2 : 0;
         }
         try
         {
@@ -38,4 +43,35 @@ public static class Program
             return 1;
         }
     }
+
+    static int ReportParseErrors(string[] args, NotParsed<object> notParsed, bool reporter)
+    {
+        var errors = notParsed.Errors.ToList();
+        bool askedForHelp = errors.Any(e => e is HelpRequestedError or HelpVerbRequestedError);
+        if (askedForHelp)
+        {
+            // Let the library print its full help text for the verb (or the verb list), to stdout.
+            if (reporter) new Parser(s => s.HelpWriter = Console.Out).ParseArguments(args, Verbs);
+            return 0;
+        }
+        if (reporter)
+        {
+            string first = errors.Count == 0 ? "invalid command line" : Describe(errors[0]);
+            Console.Error.WriteLine($"sparsempi: error: {first} (see 'sparsempi --help' or 'sparsempi help VERB')");
+        }
+        return reporter ? 2 : 0;
+    }
+
+    static string Describe(Error e) => e switch
+    {
+        NoVerbSelectedError => "no verb given",
+        BadVerbSelectedError b => $"unknown verb '{b.Token}'",
+        UnknownOptionError u => $"unknown option '--{u.Token}'",
+        MissingValueOptionError m => $"option '--{m.NameInfo.LongName}' needs a value",
+        BadFormatConversionError f => $"option '--{f.NameInfo.LongName}' has a value of the wrong type",
+        MissingRequiredOptionError r => $"option '--{r.NameInfo.LongName}' is required",
+        RepeatedOptionError r => $"option '--{r.NameInfo.LongName}' is given twice",
+        SequenceOutOfRangeError s => $"option '--{s.NameInfo.LongName}' has the wrong number of values",
+        _ => e.Tag.ToString(),
+    };
 }
