@@ -9,6 +9,7 @@ public static class Program
     [
         typeof(TrainVerb),
         typeof(CheckMpiVerb),
+        typeof(PlotVerb),
     ];
 
     public static int Main(string[] args)

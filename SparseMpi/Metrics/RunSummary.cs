@@ -28,6 +28,8 @@ public sealed class RunSummary
     public double WallSeconds { get; set; }
     /// <summary>Seconds from process start to the first training step (max over ranks).</summary>
     public double StartupSeconds { get; set; }
+    /// <summary>Unix time at which the first training step began (rank 0), to measure start-up from the launcher.</summary>
+    public double FirstStepUnixTime { get; set; }
     public PhaseMeans? MsPerStep { get; set; }
     public double SamplesPerSecond { get; set; }
     public string ParameterHash { get; set; } = "";

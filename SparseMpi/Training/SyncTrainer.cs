@@ -62,6 +62,7 @@ public sealed class SyncTrainer
         if (_options.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _options.MaxSteps);
         bool root = _world.Rank == 0;
         using MetricsWriter? metrics = root ? new MetricsWriter(_runDir, _options.Resume != null ? position.Step : -1) : null;
+        TensorBoardLog? tensorBoard = root ? new TensorBoardLog(_runDir) : null;
         var summary = new RunSummary
         {
             Ranks = _world.Size, Model = _options.Model, D = model.D, Compressor = _options.Compressor,
@@ -74,14 +75,17 @@ public sealed class SyncTrainer
                 $"{stepsPerEpoch} steps/epoch of {_options.BatchSize}/rank, {totalSteps - position.Step} steps to go");
 
         var phase = new PhaseTotals();
-        double lastPrint = 0, lossOfLastStep = double.NaN, startupSeconds = double.NaN;
+        double lastPrint = 0, lossOfLastStep = double.NaN, startupSeconds = double.NaN, firstStepUnixTime = double.NaN;
         long cumulativeBytes = position.CumulativeBytesSent, lastCheckpointStep = position.Step > 0 ? position.Step : -1;
         Span<double> agreement = stackalloc double[2];
         var stepWatch = new Stopwatch();
         for (long step = position.Step; step < totalSteps; step++)
         {
             if (step == position.Step)
-                startupSeconds = _world.Allreduce(DateTime.UtcNow.Subtract(DateTime.UnixEpoch).TotalSeconds - processStart, ReduceOp.Max);
+            {
+                firstStepUnixTime = DateTime.UtcNow.Subtract(DateTime.UnixEpoch).TotalSeconds;
+                startupSeconds = _world.Allreduce(firstStepUnixTime - processStart, ReduceOp.Max);
+            }
             stepWatch.Restart();
             BatchPosition at = batches.Next();
             long t0 = Stopwatch.GetTimestamp();
@@ -111,13 +115,17 @@ public sealed class SyncTrainer
 
             long done = step + 1;
             if (root && (step % _options.LogEvery == 0 || done == totalSteps))
-                metrics!.Write(new StepRecord
+            {
+                var record = new StepRecord
                 {
                     Step = step, Epoch = at.Epoch, Loss = meanLoss, Lr = _options.Lr, K = stats.K, Density = (double)stats.K / model.D,
                     KPerRank = rule.KPerRank.ToArray(), BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
                     MsCompute = msCompute, MsSelect = stats.MsSelect, MsComm = stats.MsComm, MsApply = stats.MsApply,
                     CumulativeBytesSent = cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
-                });
+                };
+                metrics!.Write(record);
+                tensorBoard!.Step(record);
+            }
             if (root && (wall.Elapsed.TotalSeconds - lastPrint >= 2 || done == totalSteps))
             {
                 lastPrint = wall.Elapsed.TotalSeconds;
@@ -129,8 +137,10 @@ public sealed class SyncTrainer
             if (epochEnd || done == totalSteps)
             {
                 var eval = Evaluate(model, data.Test);
-                summary.EpochResults.Add(new EpochResult(at.Epoch + 1, done, eval.Accuracy, eval.Loss, meanLoss, cumulativeBytes,
-                    position.WallSeconds + wall.Elapsed.TotalSeconds));
+                var epochResult = new EpochResult(at.Epoch + 1, done, eval.Accuracy, eval.Loss, meanLoss, cumulativeBytes,
+                    position.WallSeconds + wall.Elapsed.TotalSeconds);
+                summary.EpochResults.Add(epochResult);
+                tensorBoard?.Epoch(epochResult);
                 if (root) Console.WriteLine($"epoch {at.Epoch + 1}: test accuracy {eval.Accuracy:F4}, test loss {eval.Loss:F4}");
             }
             if (_options.CheckpointEvery > 0 && (done % _options.CheckpointEvery == 0 || done == totalSteps))
@@ -153,6 +163,7 @@ public sealed class SyncTrainer
             summary.BytesSentPerRank = cumulativeBytes;
             summary.WallSeconds = position.WallSeconds + wall.Elapsed.TotalSeconds;
             summary.StartupSeconds = startupSeconds;
+            summary.FirstStepUnixTime = firstStepUnixTime;
             summary.MsPerStep = phase.Means();
             summary.SamplesPerSecond = phase.SamplesPerSecond(_options.BatchSize * _world.Size);
             summary.ParameterHash = model.ParameterHash().ToString("x16");

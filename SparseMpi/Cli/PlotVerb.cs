@@ -1,0 +1,36 @@
+using CommandLine;
+using SparseMpi.Metrics;
+
+namespace SparseMpi.Cli;
+
+/// <summary><c>plot</c>: compares finished runs in PNG plots (accuracy and loss against epochs and bytes).</summary>
+[Verb("plot", HelpText = "Plot test accuracy and training loss of runs against epochs and bytes sent (PNG).")]
+public sealed class PlotVerb : IVerb
+{
+    [Value(0, MetaName = "RUN_DIR", Min = 1, HelpText = "Run directories (each with summary.json and metrics.jsonl).")]
+    public IEnumerable<string> Runs { get; set; } = [];
+
+    [Option("out", Required = true, HelpText = "Directory for the PNG files.")]
+    public string Out { get; set; } = "";
+
+    [Option("labels", Separator = ',', HelpText = "Legend labels, one per run (default: from each run's summary).")]
+    public IEnumerable<string> Labels { get; set; } = [];
+
+    public string? Validate()
+    {
+        var runs = Runs.ToList();
+        foreach (string r in runs)
+            if (!File.Exists(Path.Combine(r, "summary.json"))) return $"{r}: no summary.json (not a finished run directory)";
+        int labels = Labels.Count();
+        if (labels != 0 && labels != runs.Count) return $"--labels has {labels} labels for {runs.Count} runs";
+        return null;
+    }
+
+    public int Run()
+    {
+        var labels = Labels.ToList();
+        var runs = Runs.Select((r, i) => RunRecord.Load(r, labels.Count > 0 ? labels[i] : null)).ToList();
+        foreach (string path in RunPlots.WriteAll(runs, Out)) Console.WriteLine($"wrote {path}");
+        return 0;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SparseMpi.Cli;
+
+namespace SparseMpi.Metrics;
+
+/// <summary>A finished run read back from its directory: summary.json and the per-step metrics.jsonl.</summary>
+public sealed class RunRecord
+{
+    public required string Directory { get; init; }
+    public required string Label { get; init; }
+    public required JsonNode Summary { get; init; }
+    public required IReadOnlyList<StepRecord> Steps { get; init; }
+    public required IReadOnlyList<EpochResult> Epochs { get; init; }
+
+    /// <summary>Steps per epoch, from the summary (steps / epochs reached).</summary>
+    public double StepsPerEpoch => Epochs.Count > 0 && Epochs[0].Step > 0 ? Epochs[0].Step / (double)Epochs[0].Epoch : 1;
+
+    public static RunRecord Load(string directory, string? label = null)
+    {
+        string summaryPath = Path.Combine(directory, "summary.json");
+        if (!File.Exists(summaryPath)) throw new UsageException($"{directory}: no summary.json (is it a finished run directory?)");
+        JsonNode summary;
+        try { summary = Json.ReadFile(summaryPath); }
+        catch (JsonException e) { throw new UsageException($"{summaryPath} is not valid JSON: {e.Message}"); }
+        var steps = new List<StepRecord>();
+        string metricsPath = Path.Combine(directory, "metrics.jsonl");
+        if (File.Exists(metricsPath))
+            foreach (string line in File.ReadLines(metricsPath))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                try { steps.Add(JsonSerializer.Deserialize<StepRecord>(line, Json.Line)!); }
+                catch (JsonException) { } // the torn last line of a crashed run
+            }
+        var epochs = summary["epoch_results"]?.Deserialize<List<EpochResult>>(Json.Line) ?? [];
+        return new RunRecord
+        {
+            Directory = directory,
+            Label = label ?? DefaultLabel(directory, summary),
+            Summary = summary,
+            Steps = steps,
+            Epochs = epochs,
+        };
+    }
+
+    /// <summary>"topk 0.001 ef" style label from the summary, falling back to the directory name.</summary>
+    static string DefaultLabel(string directory, JsonNode s)
+    {
+        string? compressor = (string?)s["compressor"];
+        if (compressor == null) return Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+        if (compressor == "none") return "dense";
+        string label = compressor;
+        if ((string?)s["k_rule"] == "dynamic") label += $" dynamic {(string?)s["cost_model"]}";
+        else if (s["density"] is JsonNode d) label += $" {(double)d:0.####}";
+        if (s["error_feedback"] is JsonNode ef && !(bool)ef) label += " no-EF";
+        return label;
+    }
+}
