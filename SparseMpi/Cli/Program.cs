@@ -7,6 +7,7 @@ public static class Program
     /// <summary>Every verb of the program; add new verbs here.</summary>
     static readonly Type[] Verbs =
     [
+        typeof(BenchTopKVerb), typeof(SelfTestTopKVerb),
     ];
 
     public static int Main(string[] args)
