@@ -107,7 +107,7 @@ internal sealed class SelectionEngine(VectorPath path)
             (threshold, expected) = (thresholdKey, k);
         else
         {
-            _sampler.Take(ref op);
+            _sampler.Take(ref op, Path);
             (threshold, expected) = _sampler.Threshold(k, sigmas);
         }
         int limit = Limit(expected, d);
