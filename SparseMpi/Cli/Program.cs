@@ -10,6 +10,8 @@ public static class Program
         typeof(TrainVerb),
         typeof(CheckMpiVerb),
         typeof(PlotVerb),
+        typeof(BenchTopKVerb),
+        typeof(SelfTestTopKVerb),
     ];
 
     public static int Main(string[] args)

@@ -1,0 +1,123 @@
+namespace SparseMpi.Sparsification;
+
+/// <summary>
+/// The error-feedback memory (the "memory" of GRACE's compressor / memory / communicator split): keeps,
+/// per rank, what was computed but not yet sent, and folds it into the next step so nothing is lost
+/// (Alistarh et al.; Stich et al.). One step:
+/// <code>
+///   u   = beta * u + grad                        (only with momentum: DGC momentum correction)
+///   acc = residual + lr * u                      (acc = lr * u with error feedback off)
+///   (indices, values) = compressor.Select(acc)   (in the same memory pass when the compressor can fuse)
+///   residual = acc with the sent entries zeroed  (and u zeroed there too: DGC momentum factor masking)
+/// </code>
+/// Invariant, bit for bit: sent values + new residual == acc (every sent value is acc's entry itself).
+/// Owns the d-sized buffers, allocated once (fresh large allocations are slow on our machines).
+/// </summary>
+public sealed class ErrorFeedback
+{
+    readonly float[] _residual;
+    readonly float[]? _momentum;
+
+    /// <param name="dimension">d, the model's parameter count.</param>
+    /// <param name="enabled">false: the residual is discarded each step (acc = lr * u), for ablations.</param>
+    /// <param name="momentum">beta of the DGC momentum correction; 0 disables it (no buffer).</param>
+    /// <param name="maskMomentum">zero u where entries were sent (DGC's momentum factor masking).</param>
+    /// <param name="path">widest vector path for the accumulation of non-fused compressors.</param>
+    public ErrorFeedback(int dimension, bool enabled = true, float momentum = 0f, bool maskMomentum = true,
+        VectorPath path = VectorPath.Vector512)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "the dimension must be at least 1");
+        if (!(momentum >= 0f && momentum < 1f))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "the momentum factor must be in [0, 1)");
+        Enabled = enabled;
+        MomentumFactor = momentum;
+        MaskMomentum = maskMomentum;
+        Path = VectorPaths.Resolve(path);
+        _residual = new float[dimension];
+        _momentum = momentum > 0f ? new float[dimension] : null;
+    }
+
+    public int Dimension => _residual.Length;
+    public bool Enabled { get; }
+    public float MomentumFactor { get; }
+    public bool MaskMomentum { get; }
+    public VectorPath Path { get; }
+
+    /// <summary>
+    /// What was not sent yet (with error feedback off: the last step's unsent entries, which the next step
+    /// ignores). Writable so checkpoints can restore it.
+    /// </summary>
+    public Span<float> Residual => _residual;
+
+    /// <summary>The momentum buffer u; empty without momentum.</summary>
+    public Span<float> Momentum => _momentum;
+
+    /// <summary>Forgets the residual and the momentum (e.g. when the model is reset).</summary>
+    public void Reset()
+    {
+        Array.Clear(_residual);
+        if (_momentum != null) Array.Clear(_momentum);
+    }
+
+    /// <summary>
+    /// One error-feedback step: accumulates <paramref name="grad"/> with learning rate <paramref name="lr"/>,
+    /// selects with <paramref name="compressor"/>, keeps the rest. Returns the number of entries selected into
+    /// <paramref name="indices"/> / <paramref name="values"/> (ascending indices).
+    /// </summary>
+    /// <exception cref="NonFiniteGradientException">the accumulator holds NaN or Inf; the residual then
+    /// holds that accumulator, so restore from a checkpoint rather than continue.</exception>
+    public int Step(ReadOnlySpan<float> grad, float lr, ICompressor compressor, int k, long step,
+        Span<int> indices, Span<float> values)
+    {
+        ArgumentNullException.ThrowIfNull(compressor);
+        if (grad.Length != _residual.Length)
+            throw new ArgumentException($"the gradient has {grad.Length} entries but the residual has {_residual.Length}", nameof(grad));
+        var accumulation = new Accumulation(_residual, grad, lr, _momentum, MomentumFactor, Enabled);
+
+        int selected;
+        if (compressor is IFusedCompressor fused)
+            selected = fused.SelectAccumulating(accumulation, k, step, indices, values);
+        else
+        {
+            SelectionArguments.CheckK(k, _residual.Length); // before the accumulation changes any state
+            Accumulate(accumulation, step);
+            selected = compressor.Select(_residual, k, step, indices, values);
+        }
+
+        // The sent entries leave the memory; with momentum masking they leave u too.
+        var residual = _residual.AsSpan();
+        for (int j = 0; j < selected; j++) residual[indices[j]] = 0f;
+        if (_momentum != null && MaskMomentum)
+            for (int j = 0; j < selected; j++) _momentum[indices[j]] = 0f;
+        return selected;
+    }
+
+    void Accumulate(in Accumulation a, long step)
+    {
+        int bad;
+        if (a.Momentum.IsEmpty)
+        {
+            if (a.KeepResidual)
+            {
+                var op = new ErrorFeedbackAccumulator(a.Residual, a.Gradient, a.LearningRate);
+                bad = AccumulationPass.Run(ref op, a.Residual, Path);
+            }
+            else
+            {
+                var op = new ScaledGradientAccumulator(a.Residual, a.Gradient, a.LearningRate);
+                bad = AccumulationPass.Run(ref op, a.Residual, Path);
+            }
+        }
+        else if (a.KeepResidual)
+        {
+            var op = new MomentumAccumulator<KeepResidual>(a.Residual, a.Momentum, a.Gradient, a.LearningRate, a.MomentumFactor);
+            bad = AccumulationPass.Run(ref op, a.Residual, Path);
+        }
+        else
+        {
+            var op = new MomentumAccumulator<DiscardResidual>(a.Residual, a.Momentum, a.Gradient, a.LearningRate, a.MomentumFactor);
+            bad = AccumulationPass.Run(ref op, a.Residual, Path);
+        }
+        if (bad >= 0) throw new NonFiniteGradientException(step, bad, a.Residual[bad]);
+    }
+}
