@@ -8,6 +8,7 @@ public static class Program
     static readonly Type[] Verbs =
     [
         typeof(CheckMpiVerb),
+        typeof(CheckSparseVerb),
     ];
 
     public static int Main(string[] args)
