@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
@@ -28,32 +30,41 @@ public sealed class DenseAllreduceExchange : IGradientExchange
         if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
         if (local.HasDense && local.Dense.Length != Dimension) throw new ArgumentException($"the dense vector has length {local.Dense.Length}, the exchange has d = {Dimension}");
         if (!local.HasDense && !local.HasSelection) throw new ArgumentException("the dense exchange needs this rank's dense vector or its selection");
+        bool inPlace = false;
+        if (local.HasDense && local.Dense.Overlaps(sum, out int offset))
+        {
+            if (offset != 0) throw new ArgumentException("the dense input and the sum overlap partially; pass the same span for in place");
+            inPlace = true;
+        }
+        if (!local.HasDense && !flag) IndexCodec.CheckSelection(local.Indices, Dimension);
 
+        long start = Stopwatch.GetTimestamp();
         // Small next to d floats (one int per rank), and it lets all ranks stop together on a flag.
         _comm.Allgather<int>([flag ? RankFlags.Flagged : 0], _flags);
         var flagged = RankFlags.Collect(_flags);
         if (flagged.Length > 0) return new ExchangeResult { FlaggedRanks = flagged };
 
-        if (local.HasDense)
+        double scatterSeconds = 0;
+        if (!local.HasDense)
         {
-            if (local.Dense.Overlaps(sum, out int offset))
-            {
-                if (offset != 0) throw new ArgumentException("the dense input and the sum overlap partially; pass the same span for in place");
-                _comm.Allreduce(sum, ReduceOp.Sum);
-            }
-            else _comm.Allreduce(local.Dense, sum, ReduceOp.Sum);
-        }
-        else
-        {
-            IndexCodec.CheckSelection(local.Indices, Dimension);
+            // Dense communication of a sparse selection: scatter it into the sum, then reduce in place.
+            long scatterStart = Stopwatch.GetTimestamp();
             sum.Clear();
             SparseScatter.Add(sum, local.Indices, local.Values);
-            _comm.Allreduce(sum, ReduceOp.Sum);
+            scatterSeconds = Stopwatch.GetElapsedTime(scatterStart).TotalSeconds;
+            inPlace = true;
         }
+        if (inPlace) _comm.Allreduce(sum, ReduceOp.Sum);
+        else _comm.Allreduce(local.Dense, sum, ReduceOp.Sum);
 
         int p = _comm.Size;
         long ring = p == 1 ? 0 : 4L * (p - 1) + (long)Math.Round(2.0 * (p - 1) / p * 4.0 * Dimension);
-        return new ExchangeResult { MessageBytes = 4L * Dimension, BytesSent = ring, BytesReceived = ring, FlaggedRanks = flagged };
+        return new ExchangeResult
+        {
+            MessageBytes = 4L * Dimension, BytesSent = ring, BytesReceived = ring, FlaggedRanks = flagged,
+            EncodeSeconds = scatterSeconds,
+            CommunicateSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds - scatterSeconds,
+        };
     }
 
     public void ResetOutput(Span<float> sum)

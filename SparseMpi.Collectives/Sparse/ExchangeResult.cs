@@ -19,6 +19,12 @@ public readonly record struct ExchangeResult
     public long BytesReceived { get; init; }
     /// <summary>(index, value) pairs added into the sum, over all ranks (sparse only; 0 for dense).</summary>
     public long TotalPairs { get; init; }
+    /// <summary>Seconds this rank spent packing its message (sparse) or scattering its selection (dense).</summary>
+    public double EncodeSeconds { get; init; }
+    /// <summary>Seconds in MPI calls: the length/flag allgather and the allgatherv or allreduce (includes waiting for other ranks).</summary>
+    public double CommunicateSeconds { get; init; }
+    /// <summary>Seconds decoding and scatter-adding the received messages (sparse only).</summary>
+    public double DecodeSeconds { get; init; }
     /// <summary>Ranks that raised the flag, ascending; empty when none did. When not empty, no rank touched its sum.</summary>
     public int[] FlaggedRanks { get; init; }
 

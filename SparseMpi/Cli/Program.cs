@@ -9,6 +9,7 @@ public static class Program
     [
         typeof(CheckMpiVerb),
         typeof(CheckSparseVerb),
+        typeof(BenchCommVerb),
     ];
 
     public static int Main(string[] args)
