@@ -29,7 +29,7 @@ public sealed class DenseAllreduceExchange : IGradientExchange
     {
         if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
         if (local.HasDense && local.Dense.Length != Dimension) throw new ArgumentException($"the dense vector has length {local.Dense.Length}, the exchange has d = {Dimension}");
-        if (!local.HasDense && !local.HasSelection) throw new ArgumentException("the dense exchange needs this rank's dense vector or its selection");
+        if (!local.HasDense && !local.HasSelection && !flag) throw new ArgumentException("the dense exchange needs this rank's dense vector or its selection");
         bool inPlace = false;
         if (local.HasDense && local.Dense.Overlaps(sum, out int offset))
         {

@@ -29,7 +29,7 @@ public interface IGradientExchange
     /// exchange overwrites all of it.
     /// <para>When <paramref name="flag"/> is true on any rank (e.g. a non-finite gradient), no rank changes its
     /// sum and every rank returns the same <see cref="ExchangeResult.FlaggedRanks"/>. A flagging rank's inputs are
-    /// ignored.</para>
+    /// ignored and may be empty (<c>default(LocalGradient)</c>).</para>
     /// </summary>
     ExchangeResult Exchange(LocalGradient local, Span<float> sum, bool flag = false);
 

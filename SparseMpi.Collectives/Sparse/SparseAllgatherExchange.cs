@@ -56,7 +56,7 @@ public sealed class SparseAllgatherExchange : IGradientExchange
     public ExchangeResult Exchange(LocalGradient local, Span<float> sum, bool flag = false)
     {
         if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (!local.HasSelection) throw new ArgumentException("the sparse exchange needs this rank's selection (indices and values)");
+        if (!local.HasSelection && !flag) throw new ArgumentException("the sparse exchange needs this rank's selection (indices and values)");
         if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: the sparse exchange adds into a zeroed sum");
 
         long start = Stopwatch.GetTimestamp();

@@ -105,7 +105,9 @@ public static class SparseSelfCheck
         var sum = sumBuffer.AsSpan(0, LargeD);
         var mine = Random(seed, 7000 + (ulong)world.Rank, LargeD, 1000, WireFormat.Default);
         var exchange = new SparseAllgatherExchange(world, LargeD, WireFormat.Default);
-        var result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum, flag: flaggers.Contains(world.Rank));
+        bool flagging = flaggers.Contains(world.Rank);
+        // A flagging rank may have nothing to send (e.g. it found a NaN before selecting).
+        var result = exchange.Exchange(flagging ? default : LocalGradient.FromSelection(mine.Indices, mine.Values), sum, flag: flagging);
         check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual(flaggers), $"sparse flag: every rank reports ranks {string.Join(",", flaggers)}");
         check.Expect(!sum.ContainsAnyExcept(0f) && exchange.TouchedIndices.IsEmpty, "sparse flag: no rank touched its sum");
         // The exchange stays usable: the next step proceeds normally.
@@ -149,7 +151,7 @@ public static class SparseSelfCheck
         result = exchange.Exchange(LocalGradient.FromDense(inPlace), inPlace);
         check.Expect(result.Completed && BitwiseEqual(inPlace, reference), "dense: in place");
 
-        result = exchange.Exchange(LocalGradient.FromDense(dense), sum, flag: world.Rank == 0);
+        result = exchange.Exchange(world.Rank == 0 ? default : LocalGradient.FromDense(dense), sum, flag: world.Rank == 0);
         check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual([0]), "dense flag: every rank reports rank 0");
     }
 
