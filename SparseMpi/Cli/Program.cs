@@ -12,6 +12,8 @@ public static class Program
         typeof(PlotVerb),
         typeof(BenchTopKVerb),
         typeof(SelfTestTopKVerb),
+        typeof(CheckSparseVerb),
+        typeof(BenchCommVerb),
     ];
 
     public static int Main(string[] args)

@@ -1,0 +1,33 @@
+namespace SparseMpi.Collectives.Sparse;
+
+/// <summary>
+/// What one gradient exchange did on this rank. Byte counts follow a ring model, the algorithm MPI libraries use
+/// for large messages, and include the small allgather of lengths/flags (4 bytes per rank):
+/// <list type="bullet">
+/// <item>sparse allgather: rank r receives every other rank's message (exactly, with any algorithm) and, in a
+/// ring, sends every message but its successor's;</item>
+/// <item>dense allreduce: a ring reduce-scatter plus allgather sends and receives 2 (P-1)/P · 4d bytes.</item>
+/// </list>
+/// </summary>
+public readonly record struct ExchangeResult
+{
+    /// <summary>This rank's own contribution: its packed sparse message (header included), or 4d for dense.</summary>
+    public long MessageBytes { get; init; }
+    /// <summary>Bytes this rank sends, ring model (see the type's summary).</summary>
+    public long BytesSent { get; init; }
+    /// <summary>Bytes this rank receives, ring model (see the type's summary).</summary>
+    public long BytesReceived { get; init; }
+    /// <summary>(index, value) pairs added into the sum, over all ranks (sparse only; 0 for dense).</summary>
+    public long TotalPairs { get; init; }
+    /// <summary>Seconds this rank spent packing its message (sparse) or scattering its selection (dense).</summary>
+    public double EncodeSeconds { get; init; }
+    /// <summary>Seconds in MPI calls: the length/flag allgather and the allgatherv or allreduce (includes waiting for other ranks).</summary>
+    public double CommunicateSeconds { get; init; }
+    /// <summary>Seconds decoding and scatter-adding the received messages (sparse only).</summary>
+    public double DecodeSeconds { get; init; }
+    /// <summary>Ranks that raised the flag, ascending; empty when none did. When not empty, no rank touched its sum.</summary>
+    public int[] FlaggedRanks { get; init; }
+
+    /// <summary>True when no rank flagged and the sum was computed.</summary>
+    public bool Completed => FlaggedRanks.Length == 0;
+}

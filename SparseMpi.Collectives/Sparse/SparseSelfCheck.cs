@@ -1,0 +1,184 @@
+namespace SparseMpi.Collectives.Sparse;
+
+/// <summary>
+/// Runs the gradient exchanges on the live communicator over cases chosen to break them (k different per rank,
+/// k = 0 on one rank, all ranks selecting the same indices, disjoint indices, k = d, the first and last index,
+/// fp16 saturation and subnormals, ranks using different formats, flags, odd d) and compares every sum bitwise
+/// with a reference each rank computes alone by regenerating all ranks' inputs. Used by the hidden
+/// <c>check-sparse</c> verb, which the integration tests run under Open MPI and MPICH.
+/// </summary>
+public static class SparseSelfCheck
+{
+    const int LargeD = 1_000_003; // odd, prime: not a multiple of any vector width or chunk
+
+    /// <summary>One rank's input in a case.</summary>
+    sealed record Input(int[] Indices, float[] Values, WireFormat Format);
+
+    /// <summary>Returns one line per failed check on this rank (empty when all passed) and the number of checks.</summary>
+    public static (List<string> Failures, int Checks) Run(Communicator world, ulong seed = 1)
+    {
+        var check = new Checker(world);
+        var sum = new float[LargeD];
+        var reference = new float[LargeD];
+        int p = world.Size;
+
+        foreach (var format in WireFormat.All)
+        {
+            string f = format.ToString();
+            // k differs per rank and is 0 on rank 1 (on rank 0 when alone).
+            Sparse(check, $"{f} random, k per rank, k=0 on one rank", LargeD, q =>
+                Random(seed, (ulong)q, LargeD, q == Math.Min(1, p - 1) ? 0 : 1500 + 1100 * q, format), sum, reference);
+            // Every rank selects the same indices: each entry is a sum of P values.
+            Sparse(check, $"{f} full overlap", LargeD, q =>
+            {
+                var shared = Random(seed, 1000, LargeD, 4000, format);
+                var own = Random(seed, 2000 + (ulong)q, LargeD, 4000, format);
+                return shared with { Values = own.Values };
+            }, sum, reference);
+            // Rank q owns the indices congruent to q mod P: no entry is written twice.
+            Sparse(check, $"{f} no overlap, d=997", 997, q =>
+            {
+                var indices = Enumerable.Range(0, 997).Where(i => i % p == q).ToArray();
+                return new Input(indices, Random(seed, 3000 + (ulong)q, 997, indices.Length, format).Values, format);
+            }, sum, reference);
+            Sparse(check, $"{f} k=d=101 on every rank", 101, q => Random(seed, 4000 + (ulong)q, 101, 101, format), sum, reference);
+            Sparse(check, $"{f} k=0 on every rank, d=13", 13, _ => new Input([], [], format), sum, reference);
+            // The first and the last index (largest gaps) and values that saturate, underflow or round in fp16/bf16.
+            Sparse(check, $"{f} edge indices and extreme values", LargeD, q =>
+                new Input([0, 1, 65_537 + q, LargeD - 2, LargeD - 1], [1e6f * (q + 1), -70000f, 3e-8f, 1.00048828125f + q, -1e-40f], format), sum, reference);
+            // One exchange, then ResetOutput, then another on the same sum: the reset must leave it all zero.
+            Sparse(check, $"{f} second exchange after ResetOutput", LargeD, q => Random(seed, 5000 + (ulong)q, LargeD, 3000 + 7 * q, format), sum, reference, repeat: 2);
+        }
+        // Each rank in its own format: every message names its format, so one step may mix them.
+        Sparse(check, "mixed formats across ranks", LargeD, q => Random(seed, 6000 + (ulong)q, LargeD, 2500, WireFormat.All[q % WireFormat.All.Count]), sum, reference);
+        SparseFlag(check, seed, sum);
+        Dense(check, seed, sum, reference);
+        return (check.Failures, check.Count);
+    }
+
+    static Input Random(ulong seed, ulong stream, int d, int k, WireFormat format)
+    {
+        var input = new Input(new int[k], new float[k], format);
+        SyntheticSparse.Fill(seed, stream, d, input.Indices, input.Values);
+        return input;
+    }
+
+    static void Sparse(Checker check, string name, int d, Func<int, Input> inputOf, float[] sumBuffer, float[] referenceBuffer, int repeat = 1)
+    {
+        var world = check.World;
+        var inputs = Enumerable.Range(0, world.Size).Select(inputOf).ToArray();
+        var sum = sumBuffer.AsSpan(0, d);
+        var reference = referenceBuffer.AsSpan(0, d);
+        reference.Clear();
+        foreach (var input in inputs)
+            for (int i = 0; i < input.Indices.Length; i++)
+                reference[input.Indices[i]] += ValueCodec.Quantize(input.Values[i], input.Format.Value);
+
+        var mine = inputs[world.Rank];
+        var exchange = new SparseAllgatherExchange(world, d, mine.Format);
+        for (int round = 0; round < repeat; round++)
+        {
+            var result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum);
+            string what = repeat > 1 ? $"{name} (round {round + 1})" : name;
+            check.Expect(result.Completed, $"{what}: completed");
+            check.Expect(BitwiseEqual(sum, reference), $"{what}: sum equals the local reference bitwise");
+            check.Expect(world.AllEqual(Hash(sum)), $"{what}: sum bitwise equal across ranks");
+            check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), $"{what}: per-rank counts");
+            check.Expect(result.TotalPairs == inputs.Sum(x => x.Indices.Length), $"{what}: total pairs");
+            var lengths = exchange.RankMessageBytes;
+            long total = 0;
+            foreach (int length in lengths) total += length;
+            int p = world.Size, r = world.Rank;
+            check.Expect(result.MessageBytes == lengths[r] && lengths[r] == SparseHeader.Size + IndexCodec.PayloadBytes(mine.Indices, mine.Format.Index) + (long)mine.Indices.Length * WireFormat.ValueSize(mine.Format.Value),
+                $"{what}: message bytes");
+            check.Expect(result.BytesReceived == (p == 1 ? 0 : total - lengths[r] + 4L * (p - 1)), $"{what}: bytes received");
+            exchange.ResetOutput(sum);
+            check.Expect(!sum.ContainsAnyExcept(0f), $"{what}: ResetOutput leaves the sum all zero");
+        }
+    }
+
+    static void SparseFlag(Checker check, ulong seed, float[] sumBuffer)
+    {
+        var world = check.World;
+        int p = world.Size;
+        var flaggers = p > 2 ? new[] { 0, p - 1 } : new[] { p - 1 };
+        var sum = sumBuffer.AsSpan(0, LargeD);
+        var mine = Random(seed, 7000 + (ulong)world.Rank, LargeD, 1000, WireFormat.Default);
+        var exchange = new SparseAllgatherExchange(world, LargeD, WireFormat.Default);
+        bool flagging = flaggers.Contains(world.Rank);
+        // A flagging rank may have nothing to send (e.g. it found a NaN before selecting).
+        var result = exchange.Exchange(flagging ? default : LocalGradient.FromSelection(mine.Indices, mine.Values), sum, flag: flagging);
+        check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual(flaggers), $"sparse flag: every rank reports ranks {string.Join(",", flaggers)}");
+        check.Expect(!sum.ContainsAnyExcept(0f) && exchange.TouchedIndices.IsEmpty, "sparse flag: no rank touched its sum");
+        // The exchange stays usable: the next step proceeds normally.
+        result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum);
+        check.Expect(result.Completed && result.TotalPairs == 1000L * p, "sparse flag: the next exchange completes");
+        exchange.ResetOutput(sum);
+    }
+
+    /// <summary>The dense baseline on integer-valued floats, whose sums are exact in any reduction order.</summary>
+    static void Dense(Checker check, ulong seed, float[] sumBuffer, float[] referenceBuffer)
+    {
+        var world = check.World;
+        int p = world.Size, d = LargeD;
+        var inputs = Enumerable.Range(0, p).Select(q =>
+        {
+            var input = Random(seed, 8000 + (ulong)q, d, 20_000 + 3000 * q, WireFormat.Default);
+            for (int i = 0; i < input.Values.Length; i++) input.Values[i] = MathF.Round(input.Values[i] * 16);
+            return input;
+        }).ToArray();
+        var reference = referenceBuffer.AsSpan(0, d);
+        reference.Clear();
+        foreach (var input in inputs) SparseScatter.Add(reference, input.Indices, input.Values);
+        var mine = inputs[world.Rank];
+        var dense = new float[d];
+        SparseScatter.Add(dense, mine.Indices, mine.Values);
+        var sum = sumBuffer.AsSpan(0, d);
+        var exchange = new DenseAllreduceExchange(world, d);
+
+        sum.Fill(float.NaN); // the dense exchange overwrites whatever was there
+        var result = exchange.Exchange(LocalGradient.FromDense(dense), sum);
+        check.Expect(result.Completed && BitwiseEqual(sum, reference), "dense: allreduce of the dense vectors");
+        check.Expect(world.AllEqual(Hash(sum)), "dense: sum bitwise equal across ranks");
+        long ring = p == 1 ? 0 : 4L * (p - 1) + (long)Math.Round(2.0 * (p - 1) / p * 4.0 * d);
+        check.Expect(result.MessageBytes == 4L * d && result.BytesSent == ring && result.BytesReceived == ring, "dense: ring byte model");
+
+        sum.Fill(float.NaN);
+        result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum);
+        check.Expect(result.Completed && BitwiseEqual(sum, reference), "dense: allreduce of the scattered selections");
+
+        var inPlace = (float[])dense.Clone();
+        result = exchange.Exchange(LocalGradient.FromDense(inPlace), inPlace);
+        check.Expect(result.Completed && BitwiseEqual(inPlace, reference), "dense: in place");
+
+        result = exchange.Exchange(world.Rank == 0 ? default : LocalGradient.FromDense(dense), sum, flag: world.Rank == 0);
+        check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual([0]), "dense flag: every rank reports rank 0");
+    }
+
+    static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+        => System.Runtime.InteropServices.MemoryMarshal.AsBytes(a).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(b));
+
+    /// <summary>FNV-1a over the float bits, 64 bits at a time: equal sums give equal hashes on every rank.</summary>
+    public static long Hash(ReadOnlySpan<float> values)
+    {
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values);
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes);
+        ulong h = 14695981039346656037UL;
+        foreach (ulong w in words) { h ^= w; h *= 1099511628211UL; }
+        for (int i = words.Length * 8; i < bytes.Length; i++) { h ^= bytes[i]; h *= 1099511628211UL; }
+        return (long)h;
+    }
+
+    sealed class Checker(Communicator world)
+    {
+        public Communicator World { get; } = world;
+        public List<string> Failures { get; } = [];
+        public int Count { get; private set; }
+
+        public void Expect(bool ok, string what)
+        {
+            Count++;
+            if (!ok) Failures.Add($"rank {World.Rank}: {what}");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using CommandLine;
+using SparseMpi.Benchmarks;
+using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
+
+namespace SparseMpi.Cli;
+
+/// <summary>
+/// <c>bench-comm</c>: times the sparse allgather exchange (every wire format asked for) against a dense
+/// MPI_Allreduce of the same d floats, at several densities, checks every sparse sum, and reports bytes per
+/// rank. Run it under mpiexec; rank 0 prints the table and writes the JSON.
+/// </summary>
+[Verb("bench-comm", HelpText = "Benchmark the sparse allgather exchange against a dense allreduce of d floats (run under mpiexec).")]
+public sealed class BenchCommVerb : IVerb
+{
+    [Option('d', Default = 16777216, HelpText = "Length of the dense vector (floats).")]
+    public int D { get; set; } = 16777216;
+
+    [Option("densities", Default = "0.0001,0.001,0.01,0.1", HelpText = "Comma-separated densities k/d in (0, 1]; k = round(d * density).")]
+    public string Densities { get; set; } = "0.0001,0.001,0.01,0.1";
+
+    [Option("formats", Default = "all", HelpText = "Comma-separated wire formats index:value (index int32|delta, value fp32|fp16|bf16), or 'all' (the six combinations).")]
+    public string Formats { get; set; } = "all";
+
+    [Option("repeat", Default = 10, HelpText = "Timed rounds per measurement (the median is reported).")]
+    public int Repeat { get; set; } = 10;
+
+    [Option("warmup", Default = 2, HelpText = "Untimed rounds before the timed ones.")]
+    public int Warmup { get; set; } = 2;
+
+    [Option("seed", Default = 1UL, HelpText = "Seed of the random sparse vectors (rank r uses stream r).")]
+    public ulong Seed { get; set; } = 1;
+
+    [Option("json", HelpText = "Also write the rows as a JSON array to this file (rank 0, atomically).")]
+    public string? Json { get; set; }
+
+    CommBenchOptions? _options;
+
+    public string? Validate()
+    {
+        if (D < 1) return $"--d must be at least 1 (got {D})";
+        var densities = CommBenchOptions.ParseDensities(Densities, out string? problem);
+        if (densities == null) return problem;
+        var formats = CommBenchOptions.ParseFormats(Formats, out problem);
+        if (formats == null) return problem;
+        if (Repeat < 1) return $"--repeat must be at least 1 (got {Repeat})";
+        if (Warmup < 0) return $"--warmup must be 0 or more (got {Warmup})";
+        if (Json != null)
+        {
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(Json));
+            if (directory == null || !Directory.Exists(directory)) return $"--json: directory of '{Json}' does not exist";
+        }
+        _options = new CommBenchOptions(D, densities, formats, Repeat, Warmup, Seed);
+        return null;
+    }
+
+    public int Run() => MpiSession.Run(mpi =>
+    {
+        var options = _options ?? throw new InvalidOperationException("Validate must run before Run");
+        var world = mpi.World;
+        Preflight.SameOnAllRanks(world, CollectiveSelfCheck.StableHash(options.Canonical), "the bench-comm options");
+        int maxK = options.Densities.Max(x => SyntheticSparse.CountFor(options.D, x));
+        long allMessages = (long)world.Size * options.Formats.Max(f => SparseCodec.MaxMessageBytes(maxK, f));
+        if (allMessages > int.MaxValue)
+            throw new CollectiveUsageException($"--d {options.D} at density {options.Densities.Max()} on {world.Size} ranks needs up to {allMessages} bytes in one allgatherv; MPI counts stop at 2 GiB", world.Rank == 0);
+
+        var rows = new CommBenchmark(mpi, options).Run();
+        if (world.Rank == 0)
+        {
+            Console.Write(CommBenchReport.Table(rows, options, world.Size, $"{mpi.LibraryName}: {mpi.LibraryVersion}"));
+            if (options is not null && Json != null) CommBenchReport.WriteJson(Json, rows);
+        }
+        return rows.All(x => x.Correct) ? 0 : 1;
+    });
+}
