@@ -28,7 +28,7 @@ public static class Program
             s.CaseInsensitiveEnumValues = true;
             s.AutoVersion = false;
         });
-        var parsed = parser.ParseArguments(args, Verbs);
+        var parsed = parser.ParseArguments(args.Select(SingleLetterLongName), Verbs);
         if (parsed is NotParsed<object> notParsed)
             return ReportParseErrors(args, notParsed, reporter);
         var verb = (IVerb)((Parsed<object>)parsed).Value;
@@ -48,6 +48,12 @@ public static class Program
             return 1;
         }
     }
+
+    /// <summary>
+    /// CommandLineParser refuses one-letter long names, but the papers' k is spelled --k: accept it as -k.
+    /// </summary>
+    static string SingleLetterLongName(string arg) =>
+        arg == "--k" ? "-k" : arg.StartsWith("--k=", StringComparison.Ordinal) ? "-k" + arg[4..] : arg;
 
     static int ReportParseErrors(string[] args, NotParsed<object> notParsed, bool reporter)
     {

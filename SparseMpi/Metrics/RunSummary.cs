@@ -14,6 +14,13 @@ public sealed class RunSummary
     public string Model { get; set; } = "";
     public int D { get; set; }
     public string Compressor { get; set; } = "";
+    /// <summary>k / d each rank sends per step (1 for dense); after any warm-up.</summary>
+    public double Density { get; set; }
+    public int K { get; set; }
+    public bool ErrorFeedback { get; set; }
+    /// <summary>index:value wire format of the sparse messages ("dense" for none).</summary>
+    public string WireFormat { get; set; } = "";
+    public int WarmupEpochs { get; set; }
     public int Epochs { get; set; }
     public long Steps { get; set; }
     public long StepsThisRun { get; set; }
@@ -25,6 +32,14 @@ public sealed class RunSummary
     public double TestAccuracy { get; set; }
     public double FinalTrainLoss { get; set; }
     public long BytesSentPerRank { get; set; }
+    /// <summary>What a dense ring allreduce of d floats per step would have sent over the same steps.</summary>
+    public long DenseBytesPerRank { get; set; }
+    /// <summary>dense_bytes_per_rank / bytes_sent_per_rank.</summary>
+    public double CompressionRatio { get; set; }
+    /// <summary>Over all steps and ranks: the k actually sent.</summary>
+    public double KMean { get; set; }
+    public long KMin { get; set; }
+    public long KMax { get; set; }
     public double WallSeconds { get; set; }
     /// <summary>Seconds from process start to the first training step (max over ranks).</summary>
     public double StartupSeconds { get; set; }

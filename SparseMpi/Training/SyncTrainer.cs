@@ -42,10 +42,11 @@ public sealed class SyncTrainer
 
         using var model = FlatModel.Create(_options.Model, _options.Seed);
         _world.Broadcast(model.ParameterSpan, root: 0); // identical start even if torch's init differed somewhere
-        using IUpdateRule rule = CreateRule(model.D);
+        Preflight.Agree(_world, () => { if (_options.ValidateFor(model.D) is string p) throw new UsageException(p); });
         ShardedBatches batches = null!;
         Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, _options.BatchSize, _options.Seed, _world.Rank, _world.Size));
         using var _ = batches;
+        using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch);
 
         var position = new TrainingPosition(0, 0, 0, 0, 0);
         if (_options.Resume != null)
@@ -66,6 +67,9 @@ public sealed class SyncTrainer
         var summary = new RunSummary
         {
             Ranks = _world.Size, Model = _options.Model, D = model.D, Compressor = _options.Compressor,
+            Density = _options.Dense ? 1.0 : (double)_options.KFor(model.D) / model.D, K = _options.Dense ? model.D : _options.KFor(model.D),
+            ErrorFeedback = !_options.Dense && _options.UseErrorFeedback, WireFormat = _options.Dense ? "dense" : _options.WireFormat.ToString(),
+            WarmupEpochs = _options.WarmupEpochs,
             Epochs = _options.Epochs, BatchSizePerRank = _options.BatchSize, Lr = _options.Lr, Momentum = _options.Momentum,
             Seed = _options.Seed, MpiLibrary = $"{_mpi.LibraryName}: {_mpi.LibraryVersion}", Configuration = configuration,
             ResumedFromStep = _options.Resume != null ? position.Step : null,
@@ -75,6 +79,7 @@ public sealed class SyncTrainer
                 $"{stepsPerEpoch} steps/epoch of {_options.BatchSize}/rank, {totalSteps - position.Step} steps to go");
 
         var phase = new PhaseTotals();
+        var kStats = new KStatistics();
         double lastPrint = 0, lossOfLastStep = double.NaN, startupSeconds = double.NaN, firstStepUnixTime = double.NaN;
         long cumulativeBytes = position.CumulativeBytesSent, lastCheckpointStep = position.Step > 0 ? position.Step : -1;
         Span<double> agreement = stackalloc double[2];
@@ -110,6 +115,7 @@ public sealed class SyncTrainer
             stats.MsComm += msAgree;
             cumulativeBytes += stats.BytesSent;
             phase.Add(msCompute, stats);
+            kStats.Add(rule.KPerRank);
             lossOfLastStep = meanLoss;
             double stepSeconds = stepWatch.Elapsed.TotalSeconds;
 
@@ -161,6 +167,11 @@ public sealed class SyncTrainer
             summary.TestAccuracy = summary.EpochResults.Count > 0 ? summary.EpochResults[^1].TestAccuracy : double.NaN;
             summary.FinalTrainLoss = lossOfLastStep;
             summary.BytesSentPerRank = cumulativeBytes;
+            // What dense training would have sent over the same steps: a ring allreduce of d floats per step.
+            long denseStep = _world.Size == 1 ? 0 : 4L * (_world.Size - 1) + (long)Math.Round(2.0 * (_world.Size - 1) / _world.Size * 4.0 * model.D);
+            summary.DenseBytesPerRank = denseStep * totalSteps;
+            summary.CompressionRatio = cumulativeBytes > 0 ? (double)summary.DenseBytesPerRank / cumulativeBytes : double.NaN;
+            summary.KMean = kStats.Mean; summary.KMin = kStats.Min; summary.KMax = kStats.Max;
             summary.WallSeconds = position.WallSeconds + wall.Elapsed.TotalSeconds;
             summary.StartupSeconds = startupSeconds;
             summary.FirstStepUnixTime = firstStepUnixTime;
@@ -173,12 +184,6 @@ public sealed class SyncTrainer
         }
         return 0;
     }
-
-    IUpdateRule CreateRule(int d) => _options.Compressor switch
-    {
-        "none" => new DenseAllreduceRule(_world, d, _options.Momentum),
-        _ => throw new UsageException($"unknown compressor '{_options.Compressor}'"),
-    };
 
     /// <summary>Test-set accuracy, each rank evaluating its own slice, summed over ranks.</summary>
     Evaluation Evaluate(FlatModel model, ImageSet test)

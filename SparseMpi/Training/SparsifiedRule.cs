@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
+using SparseMpi.Sparsification;
+
+namespace SparseMpi.Training;
+
+/// <summary>
+/// Sparsified SGD with local error accumulation (Alistarh et al., NeurIPS 2018), with DGC's local momentum:
+/// each rank folds its gradient into its momentum and its residual (<see cref="ErrorFeedback"/>), a compressor
+/// picks k entries of the accumulator, the exchange sums every rank's picks, and every rank applies the same
+/// averaged sparse update, touching only the entries some rank sent.
+/// </summary>
+public sealed class SparsifiedRule : IUpdateRule
+{
+    readonly Communicator _world;
+    readonly ErrorFeedback _memory;
+    readonly ICompressor _compressor;
+    readonly IGradientExchange _exchange;
+    readonly IKSchedule _k;
+    readonly int[] _indices;
+    readonly float[] _values;
+    readonly float[] _sum;      // the summed update; all zero between steps (the exchange clears what it wrote)
+    readonly long[] _kPerRank;
+    readonly int[] _kGather;
+    int _selected;
+
+    public SparsifiedRule(Communicator world, int d, ICompressor compressor, ErrorFeedback memory, IGradientExchange exchange, IKSchedule k)
+    {
+        _world = world;
+        _compressor = compressor;
+        _memory = memory;
+        _exchange = exchange;
+        _k = k;
+        int capacity = compressor.MaxSelected(k.MaxK);
+        _indices = new int[capacity];
+        _values = new float[capacity];
+        _sum = new float[d];
+        _kPerRank = new long[world.Size];
+        _kGather = new int[world.Size];
+    }
+
+    public ReadOnlySpan<long> KPerRank => _kPerRank;
+
+    public bool Prepare(Span<float> gradient, long step, double lr, ref StepStats stats)
+    {
+        long t = Stopwatch.GetTimestamp();
+        try
+        {
+            int k = _k.KAt(step, default);
+            _selected = _memory.Step(gradient, (float)lr, _compressor, k, step, _indices, _values);
+        }
+        catch (NonFiniteGradientException)
+        {
+            _selected = 0;
+            return false;
+        }
+        finally
+        {
+            stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+        stats.K = _selected;
+        return true;
+    }
+
+    public void ExchangeAndApply(Span<float> gradient, Span<float> parameters, ref StepStats stats)
+    {
+        long t = Stopwatch.GetTimestamp();
+        var local = LocalGradient.FromSelection(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
+        ExchangeResult result = _exchange.Exchange(local, _sum);
+        if (_exchange is SparseAllgatherExchange sparse)
+            for (int r = 0; r < _kPerRank.Length; r++) _kPerRank[r] = sparse.RankCounts[r];
+        else
+        {
+            _world.Allgather<int>([_selected], _kGather);
+            for (int r = 0; r < _kPerRank.Length; r++) _kPerRank[r] = _kGather[r];
+        }
+        stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        stats.BytesSent = result.BytesSent;
+        stats.BytesReceived = result.BytesReceived;
+
+        t = Stopwatch.GetTimestamp();
+        float scale = -1f / _world.Size; // the values already carry lr: p -= (sum over ranks) / P
+        if (_exchange is SparseAllgatherExchange touchedOnly)
+        {
+            // O(k * P): only entries some rank sent. An index several ranks sent appears once per rank; the
+            // first visit applies and clears it, later visits find 0.
+            foreach (int i in touchedOnly.TouchedIndices)
+            {
+                float s = _sum[i];
+                if (s == 0f) continue;
+                parameters[i] += s * scale;
+                _sum[i] = 0f;
+            }
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_sum, scale, parameters, parameters);
+        }
+        _exchange.ResetOutput(_sum);
+        stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+
+    public void WriteState(BinaryWriter writer)
+    {
+        CheckpointIo.WriteFloats(writer, _memory.Residual);
+        CheckpointIo.WriteFloats(writer, _memory.Momentum);
+    }
+
+    public void ReadState(BinaryReader reader)
+    {
+        CheckpointIo.ReadFloats(reader, _memory.Residual);
+        CheckpointIo.ReadFloats(reader, _memory.Momentum);
+    }
+
+    public void Dispose() { }
+}
