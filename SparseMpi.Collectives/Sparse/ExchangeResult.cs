@@ -26,7 +26,8 @@ public readonly record struct ExchangeResult
     /// <summary>Seconds decoding and scatter-adding the received messages (sparse only).</summary>
     public double DecodeSeconds { get; init; }
     /// <summary>Ranks that raised the flag, ascending; empty when none did. When not empty, no rank touched its sum.</summary>
-    public int[] FlaggedRanks { get; init; }
+    public int[] FlaggedRanks { get => _flaggedRanks ?? []; init => _flaggedRanks = value; }
+    readonly int[]? _flaggedRanks;
 
     /// <summary>True when no rank flagged and the sum was computed.</summary>
     public bool Completed => FlaggedRanks.Length == 0;

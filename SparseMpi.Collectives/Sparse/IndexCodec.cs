@@ -56,6 +56,7 @@ public static class IndexCodec
 
     static int EncodeDelta(ReadOnlySpan<int> indices, Span<byte> destination)
     {
+        // The loop below writes without bounds checks; the exact size is computed only for a buffer below the worst case.
         if (destination.Length < MaxPayloadBytes(indices.Length, IndexFormat.Delta) && destination.Length < PayloadBytes(indices, IndexFormat.Delta))
             throw new ArgumentException("destination too small for the delta payload");
         ref byte dst = ref MemoryMarshal.GetReference(destination);

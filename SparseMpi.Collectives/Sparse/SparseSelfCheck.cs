@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
@@ -156,13 +158,13 @@ public static class SparseSelfCheck
     }
 
     static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-        => System.Runtime.InteropServices.MemoryMarshal.AsBytes(a).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(b));
+        => MemoryMarshal.AsBytes(a).SequenceEqual(MemoryMarshal.AsBytes(b));
 
     /// <summary>FNV-1a over the float bits, 64 bits at a time: equal sums give equal hashes on every rank.</summary>
     public static long Hash(ReadOnlySpan<float> values)
     {
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values);
-        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes);
+        var bytes = MemoryMarshal.AsBytes(values);
+        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
         ulong h = 14695981039346656037UL;
         foreach (ulong w in words) { h ^= w; h *= 1099511628211UL; }
         for (int i = words.Length * 8; i < bytes.Length; i++) { h ^= bytes[i]; h *= 1099511628211UL; }

@@ -68,7 +68,7 @@ public sealed class BenchCommVerb : IVerb
         if (world.Rank == 0)
         {
             Console.Write(CommBenchReport.Table(rows, options, world.Size, $"{mpi.LibraryName}: {mpi.LibraryVersion}"));
-            if (options is not null && Json != null) CommBenchReport.WriteJson(Json, rows);
+            if (Json != null) CommBenchReport.WriteJson(Json, rows);
         }
         return rows.All(x => x.Correct) ? 0 : 1;
     });
