@@ -5,26 +5,28 @@
 #   sbatch --export=ALL,EPOCHS=1,DENSITY=0.001 jobs/train.sbatch
 # The same scripts run without Slurm (`bash jobs/train.sbatch`): then they launch `mpiexec -n ${NTASKS:-2}`.
 #
-# Knobs common to all scripts (each script documents its own ones in its header):
-#   SPARSEMPI_HOME the checkout                      default: $SLURM_SUBMIT_DIR (submit from the repository
-#                                                    root); without Slurm, the directory above jobs/
-#   SPARSEMPI      the program                       default: $SPARSEMPI_HOME/bin/sparsempi
-#   LAUNCHER       srun | mpiexec                    default: srun inside Slurm, mpiexec outside
-#   SRUN_MPI       srun's --mpi plugin               default: pmix (Open MPI; pmi2 only suits MPICH, see below)
-#   SRUN_ARGS      extra srun options                default: none
-#   MPIEXEC        the mpiexec to run                default: mpiexec (e.g. mpiexec.mpich, or a module's path)
-#   MPIEXEC_ARGS   extra mpiexec options             default: none in Slurm; outside Slurm, for Open MPI,
-#                                                    "--oversubscribe --bind-to none" (a laptop or test VM)
-#   NTASKS         ranks (outside Slurm only)        default: 2; inside Slurm: the allocation's SLURM_NTASKS
-#   OUT_ROOT       where job directories go          default: runs (relative to the submit directory)
-#   RUN_TIMEOUT    seconds one run may take          default: none (in Slurm, --time bounds the job)
-#   VERB_ARGS      replaces the program's whole argument list (e.g. VERB_ARGS=check-mpi checks the MPI setup
-#                  of an allocation with the same launcher, without training)
+# Knobs common to all scripts (each script documents its own in its header):
+#   SPARSEMPI_HOME      the checkout. Default: $SLURM_SUBMIT_DIR (so submit from the repository root); without
+#                       Slurm, the directory above jobs/.
+#   SPARSEMPI           the program. Default: $SPARSEMPI_HOME/bin/sparsempi (made by `make build`).
+#   LAUNCHER            srun | mpiexec. Default: srun inside Slurm, mpiexec outside.
+#   SLURM_MPI_TYPE      srun's --mpi plugin (srun's own variable, so a site's setting holds). Default: pmix.
+#   EXTRA_SRUN_ARGS     more srun options, e.g. "--cpu-bind=cores". Default: none.
+#   MPIEXEC             the mpiexec to run, e.g. mpiexec.mpich or a module's path. Default: mpiexec.
+#   EXTRA_MPIEXEC_ARGS  more mpiexec options. Default: none in Slurm; outside Slurm, for Open MPI,
+#                       "--oversubscribe --bind-to none" (a workstation or test VM).
+#   NTASKS              ranks, outside Slurm only. Default: 2. Inside Slurm: the allocation's SLURM_NTASKS.
+#   OUT_ROOT            where job directories go. Default: runs (relative to the submit directory).
+#   RUN_TIMEOUT         seconds one run may take. Default: none (in Slurm, --time bounds the job).
+#   EXTRA_ARGS          more program options, appended to the train command line (e.g. "--max-steps 100").
+#   VERB_ARGS           replaces the program's whole argument list; e.g. VERB_ARGS=check-mpi checks the MPI
+#                       setup of an allocation through the same launcher, without training.
+# Lists (EXTRA_*, VERB_ARGS, DENSITIES, RANKS) are split at spaces; quotes inside them are not honoured.
 #
 # Launchers (both work on Debian 12: Open MPI 4.1.4, Slurm 22.05 with PMIx 4):
 #   srun --mpi=pmix  Slurm starts the ranks itself; the program then loads Open MPI, which reads PMIx.
 #                    `srun --mpi=list` must show pmix. --mpi=pmi2 does not work with Debian's Open MPI (its
-#                    ranks fail in MPI_Init); it does work for MPICH: SRUN_MPI=pmi2 (the program loads MPICH
+#                    ranks fail in MPI_Init); it does work for MPICH: SLURM_MPI_TYPE=pmi2 (the program loads MPICH
 #                    when PMI_* variables are set).
 #   mpiexec          Open MPI's mpiexec reads the Slurm allocation (nodes and slots) by itself; no hostfile.
 #                    As root, Open MPI also needs OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -60,11 +62,11 @@ sm_init() {
       command -v srun >/dev/null || sm_die "srun not found on PATH" ;;
     mpiexec)
       command -v "$MPIEXEC" >/dev/null || sm_die "$MPIEXEC not found on PATH (load your MPI module, or set MPIEXEC)"
-      if [ -z "${MPIEXEC_ARGS+set}" ] && [ "$IN_SLURM" = 0 ]; then
+      if [ -z "${EXTRA_MPIEXEC_ARGS+set}" ] && [ "$IN_SLURM" = 0 ]; then
         # Outside Slurm this is a workstation or test VM: let Open MPI ("mpiexec (OpenRTE) 4.1.4") start more
         # ranks than cores, and not pin the ranks of concurrent runs onto the same cores. MPICH needs neither.
         case "$("$MPIEXEC" --version 2>/dev/null || true)" in
-          *OpenRTE*|*"Open MPI"*) MPIEXEC_ARGS="--oversubscribe --bind-to none" ;;
+          *OpenRTE*|*"Open MPI"*) EXTRA_MPIEXEC_ARGS="--oversubscribe --bind-to none" ;;
         esac
       fi ;;
     *) sm_die "LAUNCHER must be srun or mpiexec (got '$LAUNCHER')" ;;
@@ -94,7 +96,7 @@ sm_record() {
   {
     printf '# %s, %s\n' "$JOB_NAME" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     local v
-    for v in SPARSEMPI LAUNCHER NTASKS OUT_ROOT VERB_ARGS EXTRA_ARGS SRUN_MPI SRUN_ARGS MPIEXEC MPIEXEC_ARGS "$@" \
+    for v in SPARSEMPI LAUNCHER NTASKS OUT_ROOT VERB_ARGS EXTRA_ARGS SLURM_MPI_TYPE EXTRA_SRUN_ARGS MPIEXEC EXTRA_MPIEXEC_ARGS "$@" \
              SLURM_JOB_ID SLURM_ARRAY_JOB_ID SLURM_ARRAY_TASK_ID SLURM_JOB_NODELIST SLURM_NTASKS SLURM_SUBMIT_DIR; do
       printf '%s=%q\n' "$v" "${!v:-}"
     done
@@ -125,10 +127,10 @@ sm_launch() {
   local -a cmd extra
   case "$LAUNCHER" in
     srun)
-      read -ra extra <<<"${SRUN_ARGS:-}"
-      cmd=(srun --ntasks="$ranks" --mpi="${SRUN_MPI:-pmix}" "${extra[@]}" "$SPARSEMPI" "$@") ;;
+      read -ra extra <<<"${EXTRA_SRUN_ARGS:-}"
+      cmd=(srun --ntasks="$ranks" --mpi="${SLURM_MPI_TYPE:-pmix}" "${extra[@]}" "$SPARSEMPI" "$@") ;;
     mpiexec)
-      read -ra extra <<<"${MPIEXEC_ARGS:-}"
+      read -ra extra <<<"${EXTRA_MPIEXEC_ARGS:-}"
       cmd=("$MPIEXEC" -n "$ranks" "${extra[@]}" "$SPARSEMPI" "$@") ;;
   esac
   if [ -n "${RUN_TIMEOUT:-}" ]; then cmd=(timeout --kill-after=30 "$RUN_TIMEOUT" "${cmd[@]}"); fi
