@@ -111,8 +111,10 @@ sm_train_args() {
     read -ra SM_ARGS <<<"$VERB_ARGS"
     return
   fi
-  SM_ARGS=(train --model "$MODEL" --epochs "$EPOCHS" --batch-size "$batch" --lr "$LR"
-           --compressor "$COMPRESSOR" --density "$density" --seed "$SEED" --out "$out")
+  SM_ARGS=(train --model "$MODEL" --epochs "$EPOCHS" --batch-size "$batch" --lr "$LR" --compressor "$COMPRESSOR")
+  # The dense baseline (none) has no density to give.
+  if [ "$COMPRESSOR" != none ]; then SM_ARGS+=(--density "$density"); fi
+  SM_ARGS+=(--seed "$SEED" --out "$out")
   # DATA empty: the program's own default (Debian's dataset-fashion-mnist directory).
   if [ -n "${DATA:-}" ]; then SM_ARGS+=(--data "$DATA"); fi
   SM_ARGS+=("${SM_EXTRA[@]}")

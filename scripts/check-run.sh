@@ -25,6 +25,10 @@ if [[ " $cmd " == *" train "* ]]; then
   # around the whole file, and leave full parsing to the .NET tests (SparseMpi.Tests/Jobs).
   body=$(tr -d ' \t\r\n' <"$f")
   [[ "$body" == "{"*"}" ]] || fail "summary.json is not one JSON object: $(head -c 200 "$f")"
+  # The rank count the program saw: a launcher that fails to wire the ranks up (e.g. a PMI mismatch) starts
+  # N singletons, each of which trains happily on "1 rank".
+  grep -qE "^[[:space:]]*\"ranks\":[[:space:]]*$ranks,?[[:space:]]*$" "$f" ||
+    fail "summary.json does not say \"ranks\": $ranks: $(grep -m1 '"ranks"' "$f" || echo 'no ranks entry')"
   echo "check-run: $dir: train on $ranks ranks, summary.json written"
 elif [[ " $cmd " == *" check-mpi "* ]]; then
   grep -qE "^check-mpi: all [0-9]+ checks passed on $ranks ranks$" "$dir/launch.log" ||

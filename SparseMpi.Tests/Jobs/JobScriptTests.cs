@@ -97,6 +97,7 @@ public class JobScriptTests
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(summary));
             Assert.That(doc.RootElement.ValueKind, Is.EqualTo(JsonValueKind.Object), summary);
+            Assert.That(doc.RootElement.GetProperty("ranks").GetInt32(), Is.EqualTo(ranks), summary);
         }
     }
 
