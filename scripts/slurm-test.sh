@@ -29,6 +29,9 @@ KEEP=${SLURM_TEST_KEEP:-0}
 for v in $(compgen -e); do
   case "$v" in SLURM_*|SBATCH_*|SRUN_*|SALLOC_*) unset "$v" ;; esac
 done
+# Likewise the job scripts' knobs from the caller's shell (e.g. a RANKS left over from a scaling study) would
+# change what the jobs run; the test sets the ones it needs. SPARSEMPI is kept: it tests another build.
+unset LAUNCHER NTASKS RANKS DENSITIES OUT_ROOT RUN_TIMEOUT MPIEXEC EXTRA_MPIEXEC_ARGS EXTRA_SRUN_ARGS DATA SPARSEMPI_HOME
 
 say() { echo "slurm-test: $*"; }
 die() { echo "slurm-test: FAILED: $*" >&2; exit 1; }

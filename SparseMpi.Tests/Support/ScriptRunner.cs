@@ -22,8 +22,12 @@ public static class ScriptRunner
         throw new InvalidOperationException($"no SparseMpi.slnx above {AppContext.BaseDirectory}");
     }
 
+    /// <summary>
+    /// Runs <paramref name="file"/> from the repository root. <paramref name="unset"/> names variables of this
+    /// process's environment to drop before <paramref name="env"/> is applied.
+    /// </summary>
     public static RunResult Run(string file, IEnumerable<string> arguments, IDictionary<string, string>? env = null,
-        int timeoutSeconds = 120)
+        int timeoutSeconds = 120, IEnumerable<string>? unset = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -33,6 +37,7 @@ public static class ScriptRunner
         foreach (string a in arguments) psi.ArgumentList.Add(a);
         foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("SLURM_") || k.StartsWith("SBATCH_") || k.StartsWith("SRUN_")).ToList())
             psi.Environment.Remove(key);
+        foreach (string key in unset ?? []) psi.Environment.Remove(key);
         psi.Environment["TERM"] = "dumb";
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
 
