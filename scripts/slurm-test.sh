@@ -13,8 +13,8 @@
 #  7. stops what it started, by PID, and removes the temporary directory: on success, failure and Ctrl-C.
 # On failure it prints the job outputs and the daemons' log tails, and exits non-zero.
 #
-# Needs root (slurmd starts jobs as their user, as on a real node). The host has 2 CPUs; 4 tasks fit with
-# --overcommit (plain --oversubscribe would leave the job pending).
+# Needs root (slurmd starts jobs as their user, as on a real node). The node is declared with this machine's
+# CPUs (2 on the CI VM); 4 tasks fit on it with --overcommit (plain --oversubscribe leaves the job pending).
 # Knobs: SLURM_TEST_TIMEOUT (seconds for the daemons and all jobs, default 180), SLURM_TEST_OUT (keep the run
 # directories there instead of in the temporary directory), SLURM_TEST_KEEP=1 (keep the temporary directory).
 set -euo pipefail
@@ -46,8 +46,8 @@ for c in slurmctld slurmd sbatch srun scontrol sinfo munged munge unmunge setpri
 done
 export PATH=$PATH:/usr/sbin
 
-# A short path: slurmstepd's PMIx server and munged put UNIX sockets in here, and their paths must stay
-# under 108 bytes (a deep $TMPDIR breaks srun --mpi=pmix).
+# A short path, not $TMPDIR: munged and slurmstepd's PMIx server put UNIX sockets in here (the spool), and a
+# socket path must stay under 108 bytes.
 T=$(mktemp -d /tmp/sparsempi-slurm.XXXXXX)
 chmod 755 "$T" # munged (user munge) must reach its socket directory inside
 mkdir -p "$T"/{state,spool,log,run,out}
