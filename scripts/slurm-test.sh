@@ -50,7 +50,8 @@ export PATH=$PATH:/usr/sbin
 # socket path must stay under 108 bytes.
 T=$(mktemp -d /tmp/sparsempi-slurm.XXXXXX)
 chmod 755 "$T" # munged (user munge) must reach its socket directory inside
-mkdir -p "$T"/{state,spool,log,run,out}
+mkdir -p "$T"/{state,spool,log,run,out,tmp}
+chmod 1777 "$T/tmp"
 OUT=${OUT_KEEP:-$T/runs}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -180,9 +181,14 @@ for _ in $(seq 50); do
   port_free "$port" && port_free $((port + 1)) && break
 done
 node=$(hostname -s)
+first_job_id=$((100000 + (RANDOM * 32768 + RANDOM) % 50000000))
 cat >"$T/slurm.conf" <<EOF
 # One-node test cluster of scripts/slurm-test.sh; everything lives in $T.
 ClusterName=sparsempi-test
+# Job ids start at a random number: the PMIx namespace of a step is slurm.pmix.<job>.<step>, and Open MPI
+# derives its own job id from it, so the srun --mpi=pmix steps of two test clusters on one host that both
+# count from job 1 (CI and a developer at once) collide: measured here as segfaulting ranks and a hung step.
+FirstJobId=$first_job_id
 SlurmctldHost=$node(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
@@ -199,6 +205,9 @@ SelectTypeParameters=CR_Core
 MpiDefault=pmix
 StateSaveLocation=$T/state
 SlurmdSpoolDir=$T/spool
+# Slurm's PMIx plugin makes /tmp/spmix_appdir_<uid>_<job>.<step> by default: job ids restart at 1 in every
+# test cluster, so two concurrent tests would share it. TmpFS moves it here.
+TmpFS=$T/tmp
 SlurmctldPidFile=$T/run/slurmctld.pid
 SlurmdPidFile=$T/run/slurmd.pid
 SlurmctldLogFile=$T/log/slurmctld.log
@@ -231,6 +240,8 @@ grep -qw pmix <<<"$mpi_list" || die "srun --mpi=list shows no pmix plugin (Debia
 # --- the jobs ---
 set -a; source scripts/job-test-env.sh; set +a
 export OUT_ROOT=$OUT
+# The jobs' temporary files (Open MPI's session directories, ...) go into our temporary directory too.
+export TMPDIR=$T/tmp
 # Open MPI refuses root unless told; the test runs as root. Users' jobs do not (see jobs/lib.sh).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 submit() { # sbatch-options... script: sets SUBMITTED to the job id
