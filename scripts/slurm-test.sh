@@ -15,13 +15,13 @@
 #
 # Needs root (slurmd starts jobs as their user, as on a real node). The node is declared with this machine's
 # CPUs (2 on the CI VM); 4 tasks fit on it with --overcommit (plain --oversubscribe leaves the job pending).
-# Knobs: SLURM_TEST_TIMEOUT (seconds for the daemons and all jobs, default 180), SLURM_TEST_OUT (keep the run
+# Knobs: SLURM_TEST_TIMEOUT (seconds for the daemons and all jobs, default 150), SLURM_TEST_OUT (keep the run
 # directories there instead of in the temporary directory), SLURM_TEST_KEEP=1 (keep the temporary directory).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 T0=$EPOCHSECONDS
-TIMEOUT=${SLURM_TEST_TIMEOUT:-180}
+TIMEOUT=${SLURM_TEST_TIMEOUT:-150}
 OUT_KEEP=${SLURM_TEST_OUT:-}
 KEEP=${SLURM_TEST_KEEP:-0}
 # Run inside a real Slurm job (a CI runner on a cluster), the caller's SLURM_*/SBATCH_*/SRUN_* variables would

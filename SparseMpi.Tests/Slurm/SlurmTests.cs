@@ -22,7 +22,7 @@ public class SlurmTests
         try
         {
             // Installing the packages may wait for another dpkg user (up to 600 s, scripts/deps.sh); the Slurm
-            // part bounds itself (SLURM_TEST_TIMEOUT, 180 s for the daemons and all jobs).
+            // part bounds itself (SLURM_TEST_TIMEOUT, 150 s for the daemons and all jobs).
             var r = ScriptRunner.Bash(new Dictionary<string, string> { ["SLURM_TEST_OUT"] = runs }, 900, "scripts/slurm-test.sh");
             TestContext.Out.WriteLine(r.Stdout.Split('\n').LastOrDefault(l => l.StartsWith("slurm-test: passed")) ?? "");
             Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
