@@ -183,9 +183,9 @@ sm_scaling() {
     if [ "$mode" = strong ]; then per=$((GLOBAL_BATCH / r)); else per=$BATCH; fi
     global=$((per * r))
     sm_train_args "$JOB_DIR/ranks-$r" "$per" "$DENSITY"
-    t0=${EPOCHREALTIME/./}
+    t0=${EPOCHREALTIME//[.,]/} # microseconds; the separator follows the locale
     rc=0; sm_launch "$r" "$JOB_DIR/ranks-$r" "${SM_ARGS[@]}" || rc=$?
-    us=$(( ${EPOCHREALTIME/./} - t0 ))
+    us=$(( ${EPOCHREALTIME//[.,]/} - t0 ))
     printf '%s\t%s\t%s\t%s\t%d.%03d\t%s\n' "$r" "$per" "$global" "$rc" $((us / 1000000)) $((us / 1000 % 1000)) \
       "ranks-$r" >>"$JOB_DIR/scaling.tsv"
     [ "$rc" -eq 0 ] || failed+=" $r"
