@@ -1,6 +1,7 @@
 # SparseMpi: communication-efficient distributed SGD by gradient sparsification.
 # make run   - a short sparsified training of Fashion-MNIST on 4 ranks (installs what it needs)
-# make test  - every test, including the ones under real mpiexec (installs what it needs)
+# make test  - every test, including the ones under real mpiexec and a throw-away Slurm (installs what it needs)
+# make slurm-test - only the Slurm one: jobs/*.sbatch under a one-node Slurm started and stopped here (root)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CONFIG := Release
@@ -17,11 +18,12 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test clean
+.PHONY: help deps build run test slurm-test clean
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
 	@echo "make test   all tests, ending with 'N passed, N failed'"
+	@echo "make slurm-test   the batch scripts in jobs/ under a throw-away one-node Slurm (needs root)"
 	@echo "make deps | build | clean"
 
 deps:
@@ -40,6 +42,10 @@ test: build
 	@dotnet test SparseMpi.Tests -c $(CONFIG) --no-build -nologo --logger "trx;LogFileName=tests.trx" \
 	  --logger "console;verbosity=normal" --results-directory TestResults; \
 	  scripts/test-summary.sh TestResults/tests.trx
+
+# Also part of `make test` (SparseMpi.Tests/Slurm/SlurmTests.cs runs it), so its result is in the summary line.
+slurm-test: build
+	@scripts/slurm-test.sh
 
 clean:
 	rm -rf bin TestResults */bin */obj
