@@ -45,16 +45,43 @@ public sealed class TrainVerb : TrainingOptions, IVerb
     [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs) or allreduce (scattered into a dense MPI_Allreduce).")]
     public string Exchange { get; set; } = "allgather";
 
+    [Option("k-rule", Default = "fixed", HelpText = "fixed: the same k every step; dynamic: each rank picks k each step maximising descent per cost (Khirirat et al. 2020).")]
+    public string KRule { get; set; } = "fixed";
+
+    [Option("cost-model", Default = "payload", HelpText = "Cost of sending k entries: payload (bits), packet (whole packets), mpi (alpha + beta*bytes fitted at start-up). Used by --k-rule dynamic, and for accounting.")]
+    public string CostModel { get; set; } = "payload";
+
+    [Option("k-max", Default = 0, HelpText = "Most entries the dynamic rule may send per step (0: 10% of d).")]
+    public int KMax { get; set; }
+
+    [Option("header-bytes", Default = 28, HelpText = "Fixed bytes per message in the payload and packet models (our 24-byte header + the 4-byte length).")]
+    public int HeaderBytes { get; set; } = 28;
+
+    [Option("packet-bytes", Default = 1500, HelpText = "Packet size of the packet cost model.")]
+    public int PacketBytes { get; set; } = 1500;
+
+    [Option("packet-header-bytes", Default = 64, HelpText = "Header bytes inside each packet of the packet cost model.")]
+    public int PacketHeaderBytes { get; set; } = 64;
+
     [Option("log-every", Default = 10, HelpText = "Write a metrics record every this many steps.")]
     public int LogEvery { get; set; } = 10;
 
     [Option("checkpoint-every", Default = 0L, HelpText = "Write a checkpoint every this many steps, and at the end (0: never).")]
     public long CheckpointEvery { get; set; }
 
+    [Option("fault-nan-step", Default = -1L, Hidden = true, HelpText = "Fault injection for tests: rank 0's gradient becomes NaN at this step.")]
+    public long FaultNanStep { get; set; } = -1;
+
     [Option("resume", HelpText = "Continue the run in this directory from its latest checkpoint (and write into it).")]
     public string? Resume { get; set; }
 
     public static readonly string[] Compressors = ["none", "topk", "topk-approx", "randomk", "threshold"];
+    public static readonly string[] CostModels = ["payload", "packet", "mpi"];
+
+    public bool DynamicK => KRule == "dynamic";
+
+    /// <summary>The dynamic rule's k_max for a model of <paramref name="d"/> parameters.</summary>
+    public int KMaxFor(int d) => KMax > 0 ? Math.Min(KMax, d) : Math.Max(1, d / 10);
 
     public bool Dense => Compressor == "none";
     public bool UseErrorFeedback => ErrorFeedback == "true";
@@ -88,6 +115,13 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         if (WarmupEpochs < 0) return $"--warmup-epochs must not be negative (got {WarmupEpochs})";
         if (!Collectives.Sparse.WireFormat.TryParse($"{IndexFormat}:{ValueFormat}", out _))
             return $"unknown wire format --index-format {IndexFormat} --value-format {ValueFormat}; index formats: int32, delta; value formats: fp32, fp16, bf16";
+        if (KRule is not ("fixed" or "dynamic")) return $"--k-rule must be fixed or dynamic (got '{KRule}')";
+        if (!CostModels.Contains(CostModel)) return $"unknown cost model '{CostModel}'; valid: {string.Join(", ", CostModels)}";
+        if (DynamicK && Dense) return "--k-rule dynamic needs a compressor (not --compressor none)";
+        if (DynamicK && Compressor is not ("topk" or "topk-approx")) return "--k-rule dynamic needs --compressor topk or topk-approx (it ranks candidates by magnitude)";
+        if (KMax < 0) return $"--k-max must be at least 1 (got {KMax})";
+        if (HeaderBytes < 1) return $"--header-bytes must be at least 1 (got {HeaderBytes}): without a fixed part the payload model always picks k = 1";
+        if (PacketHeaderBytes < 0 || PacketBytes <= PacketHeaderBytes) return $"--packet-bytes ({PacketBytes}) must exceed --packet-header-bytes ({PacketHeaderBytes}) >= 0";
         if (Exchange is not ("allgather" or "allreduce")) return $"--exchange must be allgather or allreduce (got '{Exchange}')";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
         return null;
@@ -95,14 +129,17 @@ public sealed class TrainVerb : TrainingOptions, IVerb
 
     /// <summary>Checks k against the model's d once it is known (k outside 1..d is an error, not clamped).</summary>
     public string? ValidateFor(int d) =>
-        !Dense && K > d ? $"--k {K} is outside 1..d = {d} for model {Model}" : null;
+        !Dense && K > d ? $"--k {K} is outside 1..d = {d} for model {Model}"
+        : DynamicK && KMax > d ? $"--k-max {KMax} is outside 1..d = {d} for model {Model}" : null;
 
     public override string MathConfiguration()
     {
         string s = base.MathConfiguration() + $";compressor={Compressor}";
         if (Dense) return s;
         return s + string.Create(CultureInfo.InvariantCulture,
-            $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R};warmup={WarmupEpochs};format={WireFormat};exchange={Exchange}");
+            $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R};warmup={WarmupEpochs};format={WireFormat};exchange={Exchange}") +
+            (DynamicK ? string.Create(CultureInfo.InvariantCulture,
+                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes}") : "");
     }
 
     public int Run() => MpiSession.Run(mpi => new SyncTrainer(mpi, this).Run());

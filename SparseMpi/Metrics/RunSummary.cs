@@ -40,6 +40,19 @@ public sealed class RunSummary
     public double KMean { get; set; }
     public long KMin { get; set; }
     public long KMax { get; set; }
+    /// <summary>fixed, dynamic, or dense.</summary>
+    public string KRule { get; set; } = "";
+    /// <summary>The cost model the dynamic rule used (and the run accounted).</summary>
+    public string CostModel { get; set; } = "";
+    /// <summary>The fitted mpi cost model, where used.</summary>
+    public double? MpiAlphaSeconds { get; set; }
+    public double? MpiBetaSecondsPerByte { get; set; }
+    /// <summary>Modelled communication per rank over the run: sum over steps of the mean over ranks of C(k).</summary>
+    public double CostPayloadBits { get; set; }
+    public double CostPacketBits { get; set; }
+    public double? CostMpiSeconds { get; set; }
+    /// <summary>The dynamic rule's own time per step (beyond the selection pass), where used.</summary>
+    public double? RuleMsPerStep { get; set; }
     public double WallSeconds { get; set; }
     /// <summary>Seconds from process start to the first training step (max over ranks).</summary>
     public double StartupSeconds { get; set; }

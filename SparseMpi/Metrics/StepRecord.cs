@@ -26,4 +26,8 @@ public sealed class StepRecord
     /// <summary>Cumulative bytes this rank has sent since step 0 (for loss-against-bytes plots).</summary>
     public long CumulativeBytesSent { get; set; }
     public double SamplesPerSecond { get; set; }
+    /// <summary>Cumulative modelled cost per rank so far (see <c>CommunicationCost</c>); mpi is 0 unless fitted.</summary>
+    public double CostPayloadBits { get; set; }
+    public double CostPacketBits { get; set; }
+    public double CostMpiSeconds { get; set; }
 }

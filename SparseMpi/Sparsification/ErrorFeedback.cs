@@ -67,7 +67,14 @@ public sealed class ErrorFeedback
     /// <exception cref="NonFiniteGradientException">the accumulator holds NaN or Inf; the residual then
     /// holds that accumulator, so restore from a checkpoint rather than continue.</exception>
     public int Step(ReadOnlySpan<float> grad, float lr, ICompressor compressor, int k, long step,
-        Span<int> indices, Span<float> values)
+        Span<int> indices, Span<float> values) => Step(grad, lr, compressor, k, step, indices, values, null);
+
+    /// <summary>
+    /// As above, with <paramref name="filter"/> choosing which of the compressor's candidates are actually sent
+    /// (e.g. <see cref="DynamicSparsity"/>): only those leave the memory; the others stay in the residual.
+    /// </summary>
+    public int Step(ReadOnlySpan<float> grad, float lr, ICompressor compressor, int k, long step,
+        Span<int> indices, Span<float> values, ISelectionFilter? filter)
     {
         ArgumentNullException.ThrowIfNull(compressor);
         if (grad.Length != _residual.Length)
@@ -83,6 +90,8 @@ public sealed class ErrorFeedback
             Accumulate(accumulation, step);
             selected = compressor.Select(_residual, k, step, indices, values);
         }
+
+        if (filter != null) selected = filter.Filter(indices, values, selected);
 
         // The sent entries leave the memory; with momentum masking they leave u too.
         var residual = _residual.AsSpan();

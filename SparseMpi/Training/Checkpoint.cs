@@ -8,7 +8,8 @@ using SparseMpi.Metrics;
 namespace SparseMpi.Training;
 
 /// <summary>Where a run stands: enough, with the parameters and each rank's optimiser state, to continue exactly.</summary>
-public sealed record TrainingPosition(long Step, int Epoch, int StepInEpoch, long CumulativeBytesSent, double WallSeconds);
+public sealed record TrainingPosition(long Step, int Epoch, int StepInEpoch, long CumulativeBytesSent, double WallSeconds,
+    double CostPayloadBits, double CostPacketBits, double CostMpiSeconds);
 
 /// <summary>
 /// Checkpoints of a synchronous run, in RUN/checkpoints/:
@@ -29,7 +30,8 @@ public static class Checkpoint
     public static string Directory(string runDir) => Path.Combine(runDir, "checkpoints");
 
     public sealed record Latest(string Directory, long Step, int Epoch, int StepInEpoch, long CumulativeBytesSent,
-        double WallSeconds, int Ranks, string Configuration, long ConfigurationHash);
+        double WallSeconds, int Ranks, string Configuration, long ConfigurationHash,
+        double CostPayloadBits, double CostPacketBits, double CostMpiSeconds);
 
     /// <summary>Collective: writes a checkpoint of the current state and makes it the latest one.</summary>
     public static void Save(Communicator world, string runDir, string configuration, long configHash,
@@ -49,7 +51,8 @@ public static class Checkpoint
         if (world.Rank == 0)
         {
             var latest = new Latest(name, position.Step, position.Epoch, position.StepInEpoch, position.CumulativeBytesSent,
-                position.WallSeconds, world.Size, configuration, configHash);
+                position.WallSeconds, world.Size, configuration, configHash,
+                position.CostPayloadBits, position.CostPacketBits, position.CostMpiSeconds);
             Json.WriteFile(Path.Combine(root, LatestFile), latest);
             foreach (string old in System.IO.Directory.EnumerateDirectories(root, "step-*"))
                 if (Path.GetFileName(old) != name) System.IO.Directory.Delete(old, recursive: true);

@@ -6,8 +6,22 @@ public interface IKSchedule
     /// <summary>The most k this schedule can give: sizes the send buffers once.</summary>
     int MaxK { get; }
 
-    /// <summary>k for <paramref name="step"/>; <paramref name="accumulator"/> is for rules that look at the data.</summary>
-    int KAt(long step, ReadOnlySpan<float> accumulator);
+    /// <summary>k for <paramref name="step"/> (for a dynamic rule: the candidates to select, k_max).</summary>
+    int KAt(long step);
+
+    /// <summary>Narrows the candidates to what is sent (the dynamic rule); null sends them all.</summary>
+    Sparsification.ISelectionFilter? Filter { get; }
+}
+
+/// <summary>
+/// The dynamic rule (Khirirat et al. 2020): select the k_max largest candidates, then send the k of largest
+/// S(k) / C(k) among them (<see cref="Sparsification.DynamicSparsity"/>).
+/// </summary>
+public sealed class DynamicKSchedule(int kMax, Sparsification.DynamicSparsity rule) : IKSchedule
+{
+    public int MaxK => kMax;
+    public int KAt(long step) => kMax;
+    public Sparsification.ISelectionFilter Filter => rule;
 }
 
 /// <summary>
@@ -34,7 +48,9 @@ public sealed class FixedKSchedule : IKSchedule
 
     public int MaxK => _warmupEpochs > 0 ? KForDensity(_d, WarmupDensity(0)) : K;
 
-    public int KAt(long step, ReadOnlySpan<float> accumulator)
+    public Sparsification.ISelectionFilter? Filter => null;
+
+    public int KAt(long step)
     {
         long epoch = step / _stepsPerEpoch;
         return epoch >= _warmupEpochs ? K : Math.Max(K, KForDensity(_d, WarmupDensity((int)epoch)));

@@ -42,13 +42,16 @@ public sealed class SparsifiedRule : IUpdateRule
 
     public ReadOnlySpan<long> KPerRank => _kPerRank;
 
+    /// <summary>The dynamic rule, when k is chosen per step (for its overhead figures).</summary>
+    public DynamicSparsity? Dynamic => _k.Filter as DynamicSparsity;
+
     public bool Prepare(Span<float> gradient, long step, double lr, ref StepStats stats)
     {
         long t = Stopwatch.GetTimestamp();
         try
         {
-            int k = _k.KAt(step, default);
-            _selected = _memory.Step(gradient, (float)lr, _compressor, k, step, _indices, _values);
+            int k = _k.KAt(step);
+            _selected = _memory.Step(gradient, (float)lr, _compressor, k, step, _indices, _values, _k.Filter);
         }
         catch (NonFiniteGradientException)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SparseMpi.Cli;
 using SparseMpi.Collectives;
 using SparseMpi.Metrics;
+using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Models;
 
@@ -46,16 +47,28 @@ public sealed class SyncTrainer
         ShardedBatches batches = null!;
         Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, _options.BatchSize, _options.Seed, _world.Rank, _world.Size));
         using var _ = batches;
-        using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch);
+        MpiCostFit? fit = null;
+        if (!_options.Dense && _options.CostModel == "mpi")
+        {
+            fit = MpiCostCalibration.Fit(_world, model.D, _options.WireFormat);
+            Preflight.SameOnAllRanks(_world, BitConverter.DoubleToInt64Bits(fit.Alpha) ^ 31 * BitConverter.DoubleToInt64Bits(fit.Beta), "the fitted mpi cost model");
+            if (_world.Rank == 0)
+                Console.WriteLine($"mpi cost model: alpha = {fit.Alpha * 1e6:F1} us, beta = {fit.Beta * 1e9:F3} ns/byte " +
+                    $"({1 / Math.Max(fit.Beta, 1e-30) / 1e9:F2} GB/s), from {fit.Bytes.Length} sizes up to {fit.Bytes[^1]} bytes");
+        }
+        var cost = new CommunicationCost(model.D, _options.WireFormat, _options.HeaderBytes, _options.PacketBytes, _options.PacketHeaderBytes, fit);
+        using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch, cost);
 
-        var position = new TrainingPosition(0, 0, 0, 0, 0);
+        var position = new TrainingPosition(0, 0, 0, 0, 0, 0, 0, 0);
         if (_options.Resume != null)
         {
             Checkpoint.Latest latest = null!;
             Preflight.Agree(_world, () => latest = Checkpoint.ReadLatest(_runDir, configuration, configHash, _world.Size));
             Preflight.Agree(_world, () => Checkpoint.Load(_world, _runDir, latest, configHash, model.ParameterSpan, rule));
-            position = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds);
+            position = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds,
+                latest.CostPayloadBits, latest.CostPacketBits, latest.CostMpiSeconds);
             batches.Seek(new BatchPosition(latest.Epoch, latest.StepInEpoch));
+            cost.Restore(position.CostPayloadBits, position.CostPacketBits, position.CostMpiSeconds);
         }
 
         long stepsPerEpoch = batches.StepsPerEpoch;
@@ -96,6 +109,7 @@ public sealed class SyncTrainer
             long t0 = Stopwatch.GetTimestamp();
             float loss = model.ComputeGradient(batches.Input, batches.Target);
             double msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (step == _options.FaultNanStep && root) model.GradientSpan[0] = float.NaN;
 
             var stats = new StepStats();
             bool finite = rule.Prepare(model.GradientSpan, step, _options.Lr, ref stats) && float.IsFinite(loss);
@@ -116,6 +130,7 @@ public sealed class SyncTrainer
             cumulativeBytes += stats.BytesSent;
             phase.Add(msCompute, stats);
             kStats.Add(rule.KPerRank);
+            cost.Add(rule.KPerRank);
             lossOfLastStep = meanLoss;
             double stepSeconds = stepWatch.Elapsed.TotalSeconds;
 
@@ -128,6 +143,7 @@ public sealed class SyncTrainer
                     KPerRank = rule.KPerRank.ToArray(), BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
                     MsCompute = msCompute, MsSelect = stats.MsSelect, MsComm = stats.MsComm, MsApply = stats.MsApply,
                     CumulativeBytesSent = cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
+                    CostPayloadBits = cost.PayloadBits, CostPacketBits = cost.PacketBits, CostMpiSeconds = cost.MpiSeconds,
                 };
                 metrics!.Write(record);
                 tensorBoard!.Step(record);
@@ -153,7 +169,8 @@ public sealed class SyncTrainer
             {
                 var next = batches.Position;
                 Checkpoint.Save(_world, _runDir, configuration, configHash,
-                    new TrainingPosition(done, next.Epoch, next.Step, cumulativeBytes, position.WallSeconds + wall.Elapsed.TotalSeconds),
+                    new TrainingPosition(done, next.Epoch, next.Step, cumulativeBytes, position.WallSeconds + wall.Elapsed.TotalSeconds,
+                        cost.PayloadBits, cost.PacketBits, cost.MpiSeconds),
                     model.ParameterSpan, rule);
                 lastCheckpointStep = done;
             }
@@ -172,6 +189,15 @@ public sealed class SyncTrainer
             summary.DenseBytesPerRank = denseStep * totalSteps;
             summary.CompressionRatio = cumulativeBytes > 0 ? (double)summary.DenseBytesPerRank / cumulativeBytes : double.NaN;
             summary.KMean = kStats.Mean; summary.KMin = kStats.Min; summary.KMax = kStats.Max;
+            summary.KRule = _options.Dense ? "dense" : _options.KRule;
+            summary.CostModel = _options.CostModel;
+            summary.MpiAlphaSeconds = fit?.Alpha;
+            summary.MpiBetaSecondsPerByte = fit?.Beta;
+            summary.CostPayloadBits = cost.PayloadBits;
+            summary.CostPacketBits = cost.PacketBits;
+            summary.CostMpiSeconds = fit != null ? cost.MpiSeconds : null;
+            if (rule is SparsifiedRule { Dynamic: { } dynamic } && dynamic.Calls > 0)
+                summary.RuleMsPerStep = dynamic.Elapsed.TotalMilliseconds / dynamic.Calls;
             summary.WallSeconds = position.WallSeconds + wall.Elapsed.TotalSeconds;
             summary.StartupSeconds = startupSeconds;
             summary.FirstStepUnixTime = firstStepUnixTime;

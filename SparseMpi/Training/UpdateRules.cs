@@ -8,7 +8,7 @@ namespace SparseMpi.Training;
 /// <summary>Builds the update rule a train command line asks for.</summary>
 public static class UpdateRules
 {
-    public static IUpdateRule Create(Communicator world, TrainVerb o, int d, long stepsPerEpoch)
+    public static IUpdateRule Create(Communicator world, TrainVerb o, int d, long stepsPerEpoch, CommunicationCost cost)
     {
         if (o.Dense) return new DenseAllreduceRule(world, d, o.Momentum);
         ICompressor compressor = o.Compressor switch
@@ -23,7 +23,9 @@ public static class UpdateRules
         IGradientExchange exchange = o.Exchange == "allreduce"
             ? new DenseAllreduceExchange(world, d)
             : new SparseAllgatherExchange(world, d, o.WireFormat);
-        var k = new FixedKSchedule(d, o.KFor(d), stepsPerEpoch, o.WarmupEpochs);
+        IKSchedule k = o.DynamicK
+            ? new DynamicKSchedule(o.KMaxFor(d), new DynamicSparsity(cost.Select(o.CostModel)))
+            : new FixedKSchedule(d, o.KFor(d), stepsPerEpoch, o.WarmupEpochs);
         return new SparsifiedRule(world, d, compressor, memory, exchange, k);
     }
 }

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
+
+namespace SparseMpi.Sparsification;
+
+/// <summary>The affine time model alpha + beta * bytes fitted to measured sparse allgathers.</summary>
+public sealed record MpiCostFit(double Alpha, double Beta, long[] Bytes, double[] Seconds);
+
+/// <summary>
+/// Fits the <c>mpi</c> cost model at start-up: times the real sparse exchange (encode, length allgather,
+/// allgatherv, decode and scatter-add) for messages of several sizes on the actual communicator, takes per size
+/// the median over repeats of the slowest rank, and fits alpha and beta by least squares. Every rank fits the
+/// same allreduced timings with the same arithmetic, so all ranks hold the same model bit for bit.
+/// </summary>
+public static class MpiCostCalibration
+{
+    public static readonly int[] DefaultCounts = [0, 64, 512, 4096, 32768];
+
+    public static MpiCostFit Fit(Communicator comm, int d, WireFormat format, int repeats = 9, int[]? counts = null)
+    {
+        counts ??= DefaultCounts;
+        var sizes = counts.Select(k => Math.Min(k, d)).Distinct().ToArray();
+        var exchange = new SparseAllgatherExchange(comm, d, format);
+        var sum = new float[d];
+        int maxK = sizes.Max();
+        var indices = new int[maxK];
+        var values = new float[maxK];
+        var bytes = new long[sizes.Length];
+        var seconds = new double[sizes.Length];
+        var samples = new double[repeats];
+        for (int s = 0; s < sizes.Length; s++)
+        {
+            int k = sizes[s];
+            SyntheticSparse.Fill(0x5EED, (ulong)comm.Rank, d, indices.AsSpan(0, k), values.AsSpan(0, k));
+            var local = LocalGradient.FromSelection(indices.AsSpan(0, k), values.AsSpan(0, k));
+            exchange.Exchange(local, sum); // warm-up: buffers grown, code jitted
+            exchange.ResetOutput(sum);
+            for (int r = 0; r < repeats; r++)
+            {
+                comm.Barrier();
+                long t = Stopwatch.GetTimestamp();
+                var result = exchange.Exchange(local, sum);
+                samples[r] = Stopwatch.GetElapsedTime(t).TotalSeconds;
+                exchange.ResetOutput(sum);
+                bytes[s] = result.MessageBytes;
+            }
+            Array.Sort(samples);
+            seconds[s] = comm.Allreduce(samples[repeats / 2], ReduceOp.Max);
+            bytes[s] = comm.Allreduce(bytes[s], ReduceOp.Max);
+        }
+        var (alpha, beta) = LeastSquares(bytes.Select(b => (double)b).ToArray(), seconds);
+        return new MpiCostFit(alpha, beta, bytes, seconds);
+    }
+
+    /// <summary>Ordinary least squares of y = alpha + beta * x.</summary>
+    public static (double Alpha, double Beta) LeastSquares(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        if (x.Length != y.Length || x.Length < 2) throw new ArgumentException("least squares needs two or more (x, y) points");
+        double mx = 0, my = 0;
+        for (int i = 0; i < x.Length; i++) { mx += x[i]; my += y[i]; }
+        mx /= x.Length;
+        my /= x.Length;
+        double sxy = 0, sxx = 0;
+        for (int i = 0; i < x.Length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); }
+        if (sxx == 0) throw new ArgumentException("least squares needs at least two different x values");
+        double beta = sxy / sxx;
+        return (my - beta * mx, beta);
+    }
+}
