@@ -16,8 +16,15 @@ public sealed class PlotVerb : IVerb
     [Option("labels", Separator = ',', HelpText = "Legend labels, one per run (default: from each run's summary).")]
     public IEnumerable<string> Labels { get; set; } = [];
 
+    [Option("target-loss", HelpText = "Add to the table the steps and modelled cost each run needed to reach this (smoothed) training loss.")]
+    public double? TargetLoss { get; set; }
+
+    [Option("title", Default = "Results", HelpText = "Heading of results.md.")]
+    public string Title { get; set; } = "Results";
+
     public string? Validate()
     {
+        if (TargetLoss is double t && !(t > 0 && double.IsFinite(t))) return $"--target-loss must be a positive number (got {t})";
         var runs = Runs.ToList();
         foreach (string r in runs)
             if (!File.Exists(Path.Combine(r, "summary.json"))) return $"{r}: no summary.json (not a finished run directory)";
@@ -31,6 +38,11 @@ public sealed class PlotVerb : IVerb
         var labels = Labels.ToList();
         var runs = Runs.Select((r, i) => RunRecord.Load(r, labels.Count > 0 ? labels[i] : null)).ToList();
         foreach (string path in RunPlots.WriteAll(runs, Out)) Console.WriteLine($"wrote {path}");
+        string table = $"# {Title}\n\n" + (TargetLoss is double t ? $"Target training loss (smoothed): {t}\n\n" : "") + ResultsTable.Markdown(runs, TargetLoss);
+        string tablePath = Path.Combine(Out, "results.md");
+        AtomicFile.WriteAllText(tablePath, table);
+        Console.WriteLine($"wrote {tablePath}");
+        Console.Write(table);
         return 0;
     }
 }

@@ -22,30 +22,44 @@ public static class RunPlots
                 r => r.Steps.Select(s => (s.Step / r.StepsPerEpoch, s.Loss)), logX: false), outDir, "loss_vs_epochs.png"),
             Save(Lines(runs, "Test accuracy against bytes sent per rank", "bytes sent per rank", "test accuracy",
                 r => r.Epochs.Select(e => ((double)e.CumulativeBytesSent, e.TestAccuracy)), logX: true), outDir, "accuracy_vs_bytes.png"),
-            Save(Lines(runs, "Training loss against bytes sent per rank", "bytes sent per rank", "training loss",
-                r => r.Steps.Select(s => ((double)s.CumulativeBytesSent, s.Loss)), logX: true), outDir, "loss_vs_bytes.png"),
+            Save(Lines(runs, "Training loss against bytes sent per rank", "bytes sent per rank", "training loss (smoothed)",
+                r => ResultsTable.Smoothed(r).Select(p => ((double)p.Step.CumulativeBytesSent, p.Loss)), logX: true), outDir, "loss_vs_bytes.png"),
         };
+        // Runs of the dynamic-sparsity experiment: loss against modelled cost, and k over steps.
+        if (runs.Any(r => r.Steps.Any(s => s.CostPayloadBits > 0)))
+        {
+            written.Add(Save(Lines(runs, "Training loss against payload bits per rank", "payload bits per rank", "training loss (smoothed)",
+                r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPayloadBits, p.Loss)), logX: true), outDir, "loss_vs_payload_bits.png"));
+            written.Add(Save(Lines(runs, "Training loss against packet bits per rank", "packet bits per rank", "training loss (smoothed)",
+                r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPacketBits, p.Loss)), logX: true), outDir, "loss_vs_packet_bits.png"));
+            if (runs.Any(r => r.Steps.Any(s => s.CostMpiSeconds > 0)))
+                written.Add(Save(Lines(runs, "Training loss against modelled MPI time per rank", "modelled MPI seconds per rank", "training loss (smoothed)",
+                    r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostMpiSeconds, p.Loss)), logX: true), outDir, "loss_vs_mpi_seconds.png"));
+            written.Add(Save(Lines(runs, "k sent per step (rank 0)", "step", "k",
+                r => r.Steps.Select(s => ((double)s.Step, (double)s.K)), logX: false, logY: true), outDir, "k_over_steps.png"));
+        }
         return written;
     }
 
     /// <summary>One line per run; <paramref name="logX"/> plots log10 of x with decade labels.</summary>
     public static Plot Lines(IReadOnlyList<RunRecord> runs, string title, string xLabel, string yLabel,
-        Func<RunRecord, IEnumerable<(double X, double Y)>> points, bool logX)
+        Func<RunRecord, IEnumerable<(double X, double Y)>> points, bool logX, bool logY = false)
     {
         var plt = NewPlot(title, xLabel, yLabel);
         var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < runs.Count; i++)
         {
-            var pts = points(runs[i]).Where(p => double.IsFinite(p.Y) && (!logX || p.X > 0)).ToArray();
+            var pts = points(runs[i]).Where(p => double.IsFinite(p.Y) && (!logX || p.X > 0) && (!logY || p.Y > 0)).ToArray();
             if (pts.Length == 0) continue;
             double[] xs = pts.Select(p => logX ? Math.Log10(p.X) : p.X).ToArray();
-            double[] ys = pts.Select(p => p.Y).ToArray();
+            double[] ys = pts.Select(p => logY ? Math.Log10(p.Y) : p.Y).ToArray();
             var line = plt.Add.Scatter(xs, ys, palette.GetColor(i));
             line.LegendText = runs[i].Label;
             line.MarkerSize = pts.Length <= 20 ? 6 : 0;
             line.LineWidth = 2;
         }
         if (logX) UseLogTicks(plt.Axes.Bottom);
+        if (logY) UseLogTicks(plt.Axes.Left);
         plt.ShowLegend(Alignment.UpperRight);
         return plt;
     }

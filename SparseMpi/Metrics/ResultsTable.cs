@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace SparseMpi.Metrics;
+
+/// <summary>
+/// A markdown table comparing runs: accuracy, loss, bytes and the per-step time breakdown; with a target
+/// training loss, also the steps and the modelled communication each run needed to reach it. The loss is the
+/// per-step mini-batch loss smoothed with an exponential moving average (weight 0.05 per logged step), so one
+/// lucky batch does not count as reaching the target.
+/// </summary>
+public static class ResultsTable
+{
+    public const double SmoothingWeight = 0.05;
+
+    public static string Markdown(IReadOnlyList<RunRecord> runs, double? targetLoss)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append("| run | test accuracy | final train loss | bytes sent / rank | compression | k mean | ms compute | ms select | ms comm | ms apply |");
+        if (targetLoss != null) sb.Append(" steps to target | payload bits to target | packet bits to target | mpi seconds to target |");
+        sb.AppendLine();
+        sb.Append("|---|---|---|---|---|---|---|---|---|---|");
+        if (targetLoss != null) sb.Append("---|---|---|---|");
+        sb.AppendLine();
+        foreach (var r in runs)
+        {
+            JsonNode s = r.Summary;
+            JsonNode? ms = s["ms_per_step"];
+            sb.Append(c, $"| {r.Label} | {D(s, "test_accuracy"):F4} | {D(s, "final_train_loss"):F4} | {Bytes(D(s, "bytes_sent_per_rank"))} | ");
+            sb.Append(c, $"{D(s, "compression_ratio"):0.#}x | {D(s, "k_mean"):0.#} | {D(ms, "compute"):F2} | {D(ms, "select"):F2} | {D(ms, "comm"):F2} | {D(ms, "apply"):F2} |");
+            if (targetLoss is double target)
+            {
+                var hit = FirstReaching(r, target);
+                if (hit == null) sb.Append(" not reached | – | – | – |");
+                else sb.Append(c, $" {hit.Step} | {hit.CostPayloadBits:0.###e0} | {hit.CostPacketBits:0.###e0} | {(hit.CostMpiSeconds > 0 ? hit.CostMpiSeconds.ToString("0.###", c) : "–")} |");
+            }
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The first logged step at which the smoothed training loss is at or below <paramref name="target"/>.</summary>
+    public static StepRecord? FirstReaching(RunRecord run, double target)
+    {
+        double? ema = null;
+        foreach (var step in run.Steps)
+        {
+            ema = ema == null ? step.Loss : ema + SmoothingWeight * (step.Loss - ema);
+            if (ema <= target) return step;
+        }
+        return null;
+    }
+
+    /// <summary>The smoothed training loss series (same smoothing as <see cref="FirstReaching"/>).</summary>
+    public static IEnumerable<(StepRecord Step, double Loss)> Smoothed(RunRecord run)
+    {
+        double? ema = null;
+        foreach (var step in run.Steps)
+        {
+            ema = ema == null ? step.Loss : ema + SmoothingWeight * (step.Loss - ema);
+            yield return (step, ema.Value);
+        }
+    }
+
+    static double D(JsonNode? node, string name) => node?[name] is JsonNode v ? (double)v : double.NaN;
+
+    public static string Bytes(double b) => b switch
+    {
+        >= 1e9 => $"{b / 1e9:F2} GB",
+        >= 1e6 => $"{b / 1e6:F2} MB",
+        >= 1e3 => $"{b / 1e3:F1} kB",
+        _ => $"{b:F0} B",
+    };
+}

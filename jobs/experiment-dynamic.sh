@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Experiment of issue "dynamic sparsity" (Khirirat et al. 2020): the dynamic k rule under each cost model
+# (payload, packet, mpi) against fixed densities 0.0001, 0.001, 0.01, 0.1, on logreg (convex) and mlp, RANKS
+# ranks. Every run logs every step and accounts all three cost models (the mpi model is fitted at start-up in
+# every run), so the cost of reaching the target loss is comparable across runs. Writes runs to RUNS and the
+# tables and plots to OUT/<model>.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+program=${SPARSEMPI:-$root/bin/sparsempi}
+ranks=${RANKS:-4}; seed=${SEED:-1}
+runs=${RUNS:-$root/runs/experiment-dynamic}; out=${OUT:-$root/docs/results/dynamic}
+mpiexec=${MPIEXEC:-mpiexec --oversubscribe --bind-to none}
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+# Per model: epochs, learning rate, momentum, and the smoothed training loss that counts as "reached".
+declare -A epochs=([logreg]=${LOGREG_EPOCHS:-3} [mlp]=${MLP_EPOCHS:-3})
+declare -A lr=([logreg]=0.05 [mlp]=0.05)
+declare -A target=([logreg]=${LOGREG_TARGET:-0.55} [mlp]=${MLP_TARGET:-0.45})
+
+for model in ${MODELS:-logreg mlp}; do
+  dirs=(); labels=()
+  common=(--model "$model" --epochs "${epochs[$model]}" --lr "${lr[$model]}" --momentum 0.9 --seed "$seed" --log-every 1 --cost-model mpi)
+  run() { # name, extra options...
+    local name=$1; shift
+    echo "== $model $name"
+    $mpiexec -n "$ranks" "$program" train "${common[@]}" "$@" --out "$runs/$model/$name" | tail -n 1
+    dirs+=("$runs/$model/$name"); labels+=("$name")
+  }
+  rm -rf "${runs:?}/$model"
+  for density in 0.0001 0.001 0.01 0.1; do run "fixed-$density" --compressor topk --density "$density"; done
+  for cost in payload packet mpi; do
+    # The rule runs under this cost model; the accounting of all three models is the same for every run.
+    common[-1]=$cost
+    run "dynamic-$cost" --compressor topk --k-rule dynamic
+    common[-1]=mpi
+  done
+  mkdir -p "$out/$model"
+  "$program" plot "${dirs[@]}" --labels "$(IFS=,; echo "${labels[*]}")" --out "$out/$model" --target-loss "${target[$model]}" \
+    --title "Dynamic sparsity against fixed densities ($model, $ranks ranks, ${epochs[$model]} epochs)" >/dev/null
+  echo "table and plots in $out/$model"
+done
