@@ -25,7 +25,8 @@ internal enum SelectionMode
 /// <list type="bullet">
 /// <item>candidates in [k, limit]: finish on them (histogram refinement, then emit in index order);</item>
 /// <item>fewer than k (the sample overestimated the threshold): one more pass with a lower threshold;</item>
-/// <item>more than the limit (ties, mostly zeros, a misleading sample) or still too few: radix select.</item>
+/// <item>more than the limit (ties, mostly zeros, a misleading sample) or still too few: radix select;</item>
+/// <item>a hard threshold that far more than k entries reach: exact top-k (the cap), by the route above.</item>
 /// </list>
 /// </summary>
 internal sealed class SelectionEngine(VectorPath path)
@@ -128,6 +129,12 @@ internal sealed class SelectionEngine(VectorPath path)
                 selected = Finish(count, k, mode, step, indices, values);
                 if (selected > 0) return selected;
             }
+        }
+        if (mode == SelectionMode.Threshold)
+        {
+            // Far more than k entries reach tau, so the cap applies: the k largest, by the sampled route.
+            var read = new ReadAccumulator(after);
+            return Run(ref read, after, k, SelectionMode.Exact, 0, step, indices, values);
         }
         Fallbacks++;
         return ExactByRadix(after, k, step, indices, values);
