@@ -15,6 +15,8 @@ namespace SparseMpi.Sparsification;
 /// 32-64 elements, not per vector, because taken branches disturb the load stream; with a threshold near
 /// the top 0.1-0.2% most blocks have no hit. A block with hits stores every vector's selected lanes
 /// branch-free: AVX-512 compress + plain store (faster than CompressStore), AVX2 a looked-up permutation.
+/// The loops are compiled fully optimised from the first call (AggressiveOptimization): a training step
+/// calls them once, so tiered compilation would otherwise run them as on-stack-replacement code for a while.
 /// </summary>
 internal static class CandidateFilter
 {
@@ -44,6 +46,7 @@ internal static class CandidateFilter
     }
 
     /// <summary>The scalar loop: the whole scalar path, and the remainder of every vector path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Remainder<TOp>(ref TOp op, int i, int d, int threshold, int limit, ref int idx, ref float val, int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
@@ -65,6 +68,7 @@ internal static class CandidateFilter
     const int Block512 = 64;
 
     /// <summary>Returns the index where the remainder starts, or -1 when it stopped on overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Pass512<TOp>(ref TOp op, int d, int threshold, int limit, ref int idx, ref float val, ref int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
@@ -110,6 +114,7 @@ internal static class CandidateFilter
 
     const int Block256 = 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Pass256<TOp>(ref TOp op, int d, int threshold, int limit, ref int idx, ref float val, ref int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
@@ -161,6 +166,7 @@ internal static class CandidateFilter
     /// The portable path (SSE without AVX2, or Arm NEON): the block test is vectorised, the rare hits are
     /// stored lane by lane from the mask bits, as there is no cheap 128-bit compress everywhere.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Pass128<TOp>(ref TOp op, int d, int threshold, int limit, ref int idx, ref float val, ref int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
