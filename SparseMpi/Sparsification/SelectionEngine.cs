@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SparseMpi.Sparsification;
@@ -148,10 +148,9 @@ internal sealed class SelectionEngine(VectorPath path)
     /// </summary>
     int Finish(int count, int k, SelectionMode mode, long step, Span<int> indices, Span<float> values)
     {
-        var keys = _candidates.Keys.AsSpan(0, count);
         var candidateValues = _candidates.Values.AsSpan(0, count);
-        TensorPrimitives.BitwiseAnd(MemoryMarshal.Cast<float, int>(candidateValues), MagnitudeKey.SignClear, keys);
-        if (count > 0 && MagnitudeKey.IsNonFinite(TensorPrimitives.Max<int>(keys)))
+        var (min, max) = CandidateKeys.Compute(candidateValues, _candidates.Keys.AsSpan(0, count));
+        if (count > 0 && MagnitudeKey.IsNonFinite(max))
             ThrowFirstNonFiniteCandidate(count, step);
 
         bool takeAll = mode switch
@@ -167,26 +166,32 @@ internal sealed class SelectionEngine(VectorPath path)
             return count;
         }
         if (count < k) return 0;
-        return FinishExact(count, k, indices, values);
+        return FinishExact(count, k, min, max, indices, values);
     }
 
-    /// <summary>The k largest of the candidates (whose keys are in the key scratch), emitted in index order.</summary>
-    int FinishExact(int count, int k, Span<int> indices, Span<float> values)
+    /// <summary>
+    /// The k largest of the candidates (whose keys are in the key scratch, between min and max), emitted in
+    /// index order. The emit loop is branch-free (about half the candidates go out, so a branch on each would
+    /// mispredict half the time: measured 2x slower).
+    /// </summary>
+    int FinishExact(int count, int k, int min, int max, Span<int> indices, Span<float> values)
     {
-        var r = KthLargestKey.Find(_candidates.Keys.AsSpan(0, count), k, _histogram);
+        var r = KthLargestKey.Find(_candidates.Keys.AsSpan(0, count), k, _histogram, min, max);
         int ties = k - r.Greater; // how many entries equal to the k-th largest go out: the lowest-indexed ones
         var idx = _candidates.Indices.AsSpan(0, count);
         var val = _candidates.Values.AsSpan(0, count);
+        ref int outIdx = ref MemoryMarshal.GetReference(indices);
+        ref float outVal = ref MemoryMarshal.GetReference(values);
         int n = 0;
-        for (int j = 0; j < count && n < k; j++)
+        for (int j = 0; j < idx.Length && n < k; j++)
         {
             int key = MagnitudeKey.Of(val[j]);
-            if (key > r.Value || (key == r.Value && ties-- > 0))
-            {
-                indices[n] = idx[j];
-                values[n] = val[j];
-                n++;
-            }
+            int equal = key == r.Value ? 1 : 0;
+            int take = (key > r.Value ? 1 : 0) | (equal & (ties > 0 ? 1 : 0));
+            Unsafe.Add(ref outIdx, n) = idx[j]; // n < k <= output length: always in bounds
+            Unsafe.Add(ref outVal, n) = val[j];
+            n += take;
+            ties -= equal & take;
         }
         return n;
     }
@@ -212,9 +217,8 @@ internal sealed class SelectionEngine(VectorPath path)
             var read = new ReadAccumulator(x);
             int limit = (int)candidates;
             int count = CandidateFilter.Run(ref read, top.Floor, limit, _candidates, Path);
-            var keys = _candidates.Keys.AsSpan(0, count);
-            TensorPrimitives.BitwiseAnd(MemoryMarshal.Cast<float, int>(_candidates.Values.AsSpan(0, count)), MagnitudeKey.SignClear, keys);
-            return FinishExact(count, k, indices, values);
+            var (min, max) = CandidateKeys.Compute(_candidates.Values.AsSpan(0, count), _candidates.Keys.AsSpan(0, count));
+            return FinishExact(count, k, min, max, indices, values);
         }
         var (value, greater) = _radix.Refine(x, k, top);
         int ties = k - greater;
