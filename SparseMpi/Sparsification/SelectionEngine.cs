@@ -17,11 +17,12 @@ internal enum SelectionMode
 /// <summary>
 /// Sample a threshold, filter in one SIMD pass, finish exactly on the candidates: the shared core of the
 /// exact, approximate and hard-threshold compressors, for a plain accumulator or a fused error-feedback
-/// accumulation. Measured with the design prototype at ~1.2x one memory pass, against ~5x for a radix
-/// select and ~8x for torch.topk.
+/// accumulation. Measured here (d = 2^25, k = d/1000) at 1.05-1.1x one memory pass with AVX-512 and ~1.2x
+/// with AVX2, against ~5x for a radix select and ~50x for torch.topk.
 ///
-/// Every route ends in a result defined only by the data (never by the sample, the vector width or
-/// which fallback ran), so all ranks and all ISAs agree bit for bit:
+/// Exact results are defined by the data alone (never by the sample, the vector width or which fallback
+/// ran); approximate ones by the data and the sample positions, which depend only on d. So all ranks and
+/// all ISAs agree bit for bit. The routes:
 /// <list type="bullet">
 /// <item>candidates in [k, limit]: finish on them (histogram refinement, then emit in index order);</item>
 /// <item>fewer than k (the sample overestimated the threshold): one more pass with a lower threshold;</item>
