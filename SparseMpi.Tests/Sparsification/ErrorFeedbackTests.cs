@@ -125,6 +125,21 @@ public class ErrorFeedbackTests
     }
 
     [Test]
+    public void SteadyStateStepsDoNotAllocate([Values(0f, 0.9f)] float momentum)
+    {
+        const int d = 1 << 20;
+        var memory = new ErrorFeedback(d, momentum: momentum);
+        var grad = Reference.Normal(d, 1);
+        var compressor = new ExactTopK();
+        var idx = new int[1000];
+        var val = new float[1000];
+        memory.Step(grad, 0.1f, compressor, 1000, 0, idx, val); // grows the scratch once
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int step = 1; step < 4; step++) memory.Step(grad, 0.1f, compressor, 1000, step, idx, val);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(1024));
+    }
+
+    [Test]
     public void RejectsMismatchedGradientAndBadOptions()
     {
         var memory = new ErrorFeedback(10);

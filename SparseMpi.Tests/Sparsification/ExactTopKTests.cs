@@ -143,6 +143,18 @@ public class ExactTopKTests
     }
 
     [Test]
+    public void GaussianDataTakesTheOnePassRoute()
+    {
+        // The fallbacks keep adversarial inputs correct; on gradient-like data they must not be what runs.
+        var topk = new ExactTopK();
+        foreach (int seed in new[] { 1, 2, 3, 4 })
+            foreach (int k in new[] { 1, 30, 1000, 20_000 })
+                topk.Select(Reference.Normal(1 << 20, seed), k, 0, new int[k], new float[k]);
+        Assert.That(topk.Fallbacks, Is.Zero);
+        Assert.That(topk.SecondPasses, Is.Zero);
+    }
+
+    [Test]
     public void SteadyStateSelectionDoesNotAllocate()
     {
         var x = Reference.Normal(1 << 20, seed: 2);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SparseMpi.Sparsification;
@@ -13,6 +14,7 @@ internal static class AccumulationPass
     const int ExponentMask = MagnitudeKey.NonFiniteFloor;
 
     /// <summary>Returns the index of the first non-finite accumulator entry, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Run<TOp>(ref TOp op, ReadOnlySpan<float> after, VectorPath path)
         where TOp : IAccumulationOperator, allows ref struct
     {

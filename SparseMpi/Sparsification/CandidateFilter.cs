@@ -15,6 +15,8 @@ namespace SparseMpi.Sparsification;
 /// 32-64 elements, not per vector, because taken branches disturb the load stream; with a threshold near
 /// the top 0.1-0.2% most blocks have no hit. A block with hits stores every vector's selected lanes
 /// branch-free: AVX-512 compress + plain store (faster than CompressStore), AVX2 a looked-up permutation.
+/// The loops are compiled fully optimised from the first call (AggressiveOptimization): a training step
+/// calls them once, so tiered compilation would otherwise run them as on-stack-replacement code for a while.
 /// </summary>
 internal static class CandidateFilter
 {
@@ -44,6 +46,7 @@ internal static class CandidateFilter
     }
 
     /// <summary>The scalar loop: the whole scalar path, and the remainder of every vector path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Remainder<TOp>(ref TOp op, int i, int d, int threshold, int limit, ref int idx, ref float val, int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
@@ -65,6 +68,7 @@ internal static class CandidateFilter
     const int Block512 = 64;
 
     /// <summary>Returns the index where the remainder starts, or -1 when it stopped on overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Pass512<TOp>(ref TOp op, int d, int threshold, int limit, ref int idx, ref float val, ref int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
@@ -110,12 +114,13 @@ internal static class CandidateFilter
 
     const int Block256 = 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Pass256<TOp>(ref TOp op, int d, int threshold, int limit, ref int idx, ref float val, ref int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
-        var t = Vector256.Create(threshold);
+        // x86 before AVX-512 has no integer >=, only >: compare against threshold - 1 (threshold >= 0).
+        var t = Vector256.Create(threshold - 1);
         var signClear = Vector256.Create(MagnitudeKey.SignClear);
-        var lanes = Vector256<int>.Indices;
         int n = count;
         int i = 0;
         for (; i <= d - Block256; i += Block256)
@@ -124,25 +129,37 @@ internal static class CandidateFilter
             var v1 = op.Invoke256(i + 8);
             var v2 = op.Invoke256(i + 16);
             var v3 = op.Invoke256(i + 24);
-            var m0 = Vector256.GreaterThanOrEqual(v0.AsInt32() & signClear, t);
-            var m1 = Vector256.GreaterThanOrEqual(v1.AsInt32() & signClear, t);
-            var m2 = Vector256.GreaterThanOrEqual(v2.AsInt32() & signClear, t);
-            var m3 = Vector256.GreaterThanOrEqual(v3.AsInt32() & signClear, t);
-            if (((m0 | m1) | (m2 | m3)) == Vector256<int>.Zero) continue;
+            var any = (Vector256.GreaterThan(v0.AsInt32() & signClear, t) | Vector256.GreaterThan(v1.AsInt32() & signClear, t))
+                    | (Vector256.GreaterThan(v2.AsInt32() & signClear, t) | Vector256.GreaterThan(v3.AsInt32() & signClear, t));
+            if (any == Vector256<int>.Zero) continue;
             if (n > limit)
             {
                 if (TOp.WritesBack) continue;
                 count = n;
                 return -1;
             }
-            var at = lanes + Vector256.Create(i);
-            n = Store256(m0, at, v0, ref idx, ref val, n);
-            n = Store256(m1, at + Vector256.Create(8), v1, ref idx, ref val, n);
-            n = Store256(m2, at + Vector256.Create(16), v2, ref idx, ref val, n);
-            n = Store256(m3, at + Vector256.Create(24), v3, ref idx, ref val, n);
+            n = StoreBlock256(v0, v1, v2, v3, threshold, i, ref idx, ref val, n);
         }
         count = n;
         return i;
+    }
+
+    /// <summary>
+    /// The rare block with hits, kept out of line: AVX2 has 16 vector registers, and with the masks and the
+    /// stores inline the JIT spilled every loaded vector in the hot loop. Here the masks are recomputed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int StoreBlock256(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        int threshold, int i, ref int idx, ref float val, int n)
+    {
+        var t = Vector256.Create(threshold - 1);
+        var signClear = Vector256.Create(MagnitudeKey.SignClear);
+        var at = Vector256<int>.Indices + Vector256.Create(i);
+        n = Store256(Vector256.GreaterThan(v0.AsInt32() & signClear, t), at, v0, ref idx, ref val, n);
+        n = Store256(Vector256.GreaterThan(v1.AsInt32() & signClear, t), at + Vector256.Create(8), v1, ref idx, ref val, n);
+        n = Store256(Vector256.GreaterThan(v2.AsInt32() & signClear, t), at + Vector256.Create(16), v2, ref idx, ref val, n);
+        n = Store256(Vector256.GreaterThan(v3.AsInt32() & signClear, t), at + Vector256.Create(24), v3, ref idx, ref val, n);
+        return n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -161,10 +178,11 @@ internal static class CandidateFilter
     /// The portable path (SSE without AVX2, or Arm NEON): the block test is vectorised, the rare hits are
     /// stored lane by lane from the mask bits, as there is no cheap 128-bit compress everywhere.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Pass128<TOp>(ref TOp op, int d, int threshold, int limit, ref int idx, ref float val, ref int count)
         where TOp : IAccumulationOperator, allows ref struct
     {
-        var t = Vector128.Create(threshold);
+        var t = Vector128.Create(threshold - 1); // integer > is what SSE and NEON have; threshold >= 0
         var signClear = Vector128.Create(MagnitudeKey.SignClear);
         int n = count;
         int i = 0;
@@ -178,32 +196,36 @@ internal static class CandidateFilter
             var v5 = op.Invoke128(i + 20);
             var v6 = op.Invoke128(i + 24);
             var v7 = op.Invoke128(i + 28);
-            var m0 = Vector128.GreaterThanOrEqual(v0.AsInt32() & signClear, t);
-            var m1 = Vector128.GreaterThanOrEqual(v1.AsInt32() & signClear, t);
-            var m2 = Vector128.GreaterThanOrEqual(v2.AsInt32() & signClear, t);
-            var m3 = Vector128.GreaterThanOrEqual(v3.AsInt32() & signClear, t);
-            var m4 = Vector128.GreaterThanOrEqual(v4.AsInt32() & signClear, t);
-            var m5 = Vector128.GreaterThanOrEqual(v5.AsInt32() & signClear, t);
-            var m6 = Vector128.GreaterThanOrEqual(v6.AsInt32() & signClear, t);
-            var m7 = Vector128.GreaterThanOrEqual(v7.AsInt32() & signClear, t);
-            if ((((m0 | m1) | (m2 | m3)) | ((m4 | m5) | (m6 | m7))) == Vector128<int>.Zero) continue;
+            var any = ((Vector128.GreaterThan(v0.AsInt32() & signClear, t) | Vector128.GreaterThan(v1.AsInt32() & signClear, t))
+                     | (Vector128.GreaterThan(v2.AsInt32() & signClear, t) | Vector128.GreaterThan(v3.AsInt32() & signClear, t)))
+                    | ((Vector128.GreaterThan(v4.AsInt32() & signClear, t) | Vector128.GreaterThan(v5.AsInt32() & signClear, t))
+                     | (Vector128.GreaterThan(v6.AsInt32() & signClear, t) | Vector128.GreaterThan(v7.AsInt32() & signClear, t)));
+            if (any == Vector128<int>.Zero) continue;
             if (n > limit)
             {
                 if (TOp.WritesBack) continue;
                 count = n;
                 return -1;
             }
-            n = Store128(m0, i, v0, ref idx, ref val, n);
-            n = Store128(m1, i + 4, v1, ref idx, ref val, n);
-            n = Store128(m2, i + 8, v2, ref idx, ref val, n);
-            n = Store128(m3, i + 12, v3, ref idx, ref val, n);
-            n = Store128(m4, i + 16, v4, ref idx, ref val, n);
-            n = Store128(m5, i + 20, v5, ref idx, ref val, n);
-            n = Store128(m6, i + 24, v6, ref idx, ref val, n);
-            n = Store128(m7, i + 28, v7, ref idx, ref val, n);
+            n = StoreBlock128(v0, v1, v2, v3, threshold, i, ref idx, ref val, n);
+            n = StoreBlock128(v4, v5, v6, v7, threshold, i + 16, ref idx, ref val, n);
         }
         count = n;
         return i;
+    }
+
+    /// <summary>Out of line for the same reason as <see cref="StoreBlock256"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int StoreBlock128(Vector128<float> v0, Vector128<float> v1, Vector128<float> v2, Vector128<float> v3,
+        int threshold, int i, ref int idx, ref float val, int n)
+    {
+        var t = Vector128.Create(threshold - 1);
+        var signClear = Vector128.Create(MagnitudeKey.SignClear);
+        n = Store128(Vector128.GreaterThan(v0.AsInt32() & signClear, t), i, v0, ref idx, ref val, n);
+        n = Store128(Vector128.GreaterThan(v1.AsInt32() & signClear, t), i + 4, v1, ref idx, ref val, n);
+        n = Store128(Vector128.GreaterThan(v2.AsInt32() & signClear, t), i + 8, v2, ref idx, ref val, n);
+        n = Store128(Vector128.GreaterThan(v3.AsInt32() & signClear, t), i + 12, v3, ref idx, ref val, n);
+        return n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,11 +20,13 @@ internal static class KthLargestKey
     public readonly record struct Result(int Value, int Greater, int Equal);
 
     /// <summary>Reorders <paramref name="keys"/>; <paramref name="histogram"/> needs <see cref="Bins"/> entries.</summary>
-    public static Result Find(Span<int> keys, int k, Span<int> histogram)
+    public static Result Find(Span<int> keys, int k, Span<int> histogram) =>
+        Find(keys, k, histogram, TensorPrimitives.Min<int>(keys), TensorPrimitives.Max<int>(keys));
+
+    /// <summary>As above, when the caller already knows the smallest and largest key.</summary>
+    public static Result Find(Span<int> keys, int k, Span<int> histogram, int lo, int hi)
     {
         if (k < 1 || k > keys.Length) throw new ArgumentOutOfRangeException(nameof(k));
-        int lo = TensorPrimitives.Min<int>(keys);
-        int hi = TensorPrimitives.Max<int>(keys);
         int greater = 0;
         while (true)
         {
