@@ -18,7 +18,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test clean
+.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
@@ -46,6 +46,21 @@ test: build
 # Also part of `make test` (SparseMpi.Tests/Slurm/SlurmTests.cs runs it), so its result is in the summary line.
 slurm-test: build
 	@scripts/slurm-test.sh
+
+bench-topk: build
+	$(BIN) bench-topk --json runs/bench-topk.json $(ARGS)
+
+bench-comm: build
+	$(MPIEXEC) -n $(RANKS) $(BIN) bench-comm --json runs/bench-comm.json $(ARGS)
+
+bench-startup: build
+	RANKS=$(RANKS) scripts/startup-cost.sh
+
+experiment-topk: build
+	jobs/experiment-topk.sh
+
+experiment-dynamic: build
+	jobs/experiment-dynamic.sh
 
 clean:
 	rm -rf bin TestResults */bin */obj
