@@ -70,7 +70,7 @@ public class SparsifiedTrainingTests
         var lines = File.ReadAllLines(run["metrics.jsonl"]);
         Assert.That(lines, Has.Length.EqualTo(5 + 1)); // steps 0,5,...,20 and the last step 24
         var first = System.Text.Json.Nodes.JsonNode.Parse(lines[1])!;
-        foreach (string f in new[] { "step", "epoch", "loss", "k", "density", "bytes_sent", "bytes_received", "ms_compute", "ms_select", "ms_comm", "ms_apply", "k_per_rank" })
+        foreach (string f in new[] { "step", "epoch", "loss", "k", "density", "bytes_sent", "bytes_received", "ms_compute", "ms_select", "ms_wait", "ms_comm", "ms_apply", "k_per_rank" })
             Assert.That(first[f], Is.Not.Null, f);
         Assert.That(first["k_per_rank"]!.AsArray(), Has.Count.EqualTo(2));
         Assert.That(File.ReadAllLines(run["metrics.csv"]), Has.Length.EqualTo(7));

@@ -17,7 +17,7 @@ public class TrainIntegrationTests
         Assert.That((int)s["ranks"]!, Is.EqualTo(4));
         Assert.That((int)s["d"]!, Is.EqualTo(784 * 256 + 256 + 256 * 10 + 10));
         Assert.That((long)s["steps"]!, Is.EqualTo(60000 / 4 / 64));
-        foreach (string phase in new[] { "compute", "select", "comm", "apply" })
+        foreach (string phase in new[] { "compute", "select", "wait", "comm", "apply" })
             Assert.That((double)s["ms_per_step"]![phase]!, Is.GreaterThanOrEqualTo(0));
         // The program itself fails when ranks disagree; the hash is there for the record.
         Assert.That((string)s["parameter_hash"]!, Has.Length.EqualTo(16));

@@ -26,7 +26,7 @@ public static class RunPlots
                 r => ResultsTable.Smoothed(r).Select(p => ((double)p.Step.CumulativeBytesSent, p.Loss)), logX: true), outDir, "loss_vs_bytes.png"),
         };
         // Runs of the dynamic-sparsity experiment: loss against modelled cost, and k over steps.
-        if (runs.Any(r => r.Steps.Any(s => s.CostPayloadBits > 0)))
+        if (runs.Any(r => (string?)r.Summary["k_rule"] == "dynamic"))
         {
             written.Add(Save(Lines(runs, "Training loss against payload bits per rank", "payload bits per rank", "training loss (smoothed)",
                 r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPayloadBits, p.Loss)), logX: true), outDir, "loss_vs_payload_bits.png"));

@@ -5,7 +5,9 @@ public sealed record EpochResult(int Epoch, long Step, double TestAccuracy, doub
     long CumulativeBytesSent, double WallSeconds);
 
 /// <summary>Mean milliseconds per step of each phase on rank 0.</summary>
-public sealed record PhaseMeans(double Compute, double Select, double Comm, double Apply, double Total);
+/// <remarks>wait is the time spent in the small agreement allreduce before the exchange: it absorbs the load
+/// imbalance (ranks arriving late), so comm is the exchange itself once every rank is there.</remarks>
+public sealed record PhaseMeans(double Compute, double Select, double Wait, double Comm, double Apply, double Total);
 
 /// <summary>DIR/summary.json of a training run: the machine-readable result (snake_case JSON).</summary>
 public sealed class RunSummary

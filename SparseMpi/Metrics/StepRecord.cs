@@ -21,6 +21,8 @@ public sealed class StepRecord
     public long BytesReceived { get; set; }
     public double MsCompute { get; set; }
     public double MsSelect { get; set; }
+    /// <summary>Waiting for the slowest rank (the agreement allreduce before the exchange).</summary>
+    public double MsWait { get; set; }
     public double MsComm { get; set; }
     public double MsApply { get; set; }
     /// <summary>Cumulative bytes this rank has sent since step 0 (for loss-against-bytes plots).</summary>

@@ -109,7 +109,7 @@ internal sealed class SelectionEngine(VectorPath path)
             (threshold, expected) = (thresholdKey, k);
         else
         {
-            _sampler.Take(ref op, Path);
+            _sampler.Take(ref op, Path, k);
             (threshold, expected) = _sampler.Threshold(k, sigmas);
         }
         int limit = Limit(expected, d);

@@ -4,6 +4,8 @@ namespace SparseMpi.Training;
 public struct StepStats
 {
     public double MsSelect;
+    /// <summary>Waiting for the slowest rank: the small agreement allreduce before the exchange.</summary>
+    public double MsWait;
     public double MsComm;
     public double MsApply;
     /// <summary>Entries this rank sent (d when dense).</summary>

@@ -126,7 +126,7 @@ public sealed class SyncTrainer
             double meanLoss = agreement[0] / _world.Size;
 
             rule.ExchangeAndApply(model.GradientSpan, model.ParameterSpan, ref stats);
-            stats.MsComm += msAgree;
+            stats.MsWait = msAgree;
             cumulativeBytes += stats.BytesSent;
             phase.Add(msCompute, stats);
             kStats.Add(rule.KPerRank);
@@ -141,7 +141,7 @@ public sealed class SyncTrainer
                 {
                     Step = step, Epoch = at.Epoch, Loss = meanLoss, Lr = _options.Lr, K = stats.K, Density = (double)stats.K / model.D,
                     KPerRank = rule.KPerRank.ToArray(), BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
-                    MsCompute = msCompute, MsSelect = stats.MsSelect, MsComm = stats.MsComm, MsApply = stats.MsApply,
+                    MsCompute = msCompute, MsSelect = stats.MsSelect, MsWait = stats.MsWait, MsComm = stats.MsComm, MsApply = stats.MsApply,
                     CumulativeBytesSent = cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
                     CostPayloadBits = cost.PayloadBits, CostPacketBits = cost.PacketBits, CostMpiSeconds = cost.MpiSeconds,
                 };
