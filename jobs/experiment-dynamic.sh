@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Experiment of issue "dynamic sparsity" (Khirirat et al. 2020): the dynamic k rule under each cost model
 # (payload, packet, mpi) against fixed densities 0.0001, 0.001, 0.01, 0.1, on logreg (convex) and mlp, RANKS
-# ranks. Every run logs every step and accounts all three cost models (the mpi model is fitted at start-up in
-# every run), so the cost of reaching the target loss is comparable across runs. Writes runs to RUNS and the
-# tables and plots to OUT/<model>. Plain SGD (momentum 0), the setting of the paper's analysis.
+# ranks. The mpi cost model is fitted once per model (fit-mpi-cost) and given to every run, and every run logs
+# every step and accounts all three cost models, so the cost of reaching the target loss is comparable across
+# runs. Writes runs to RUNS and the tables and plots to OUT/<model>. Plain SGD (momentum 0), the setting of the paper's analysis.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 program=${SPARSEMPI:-$root/bin/sparsempi}
@@ -18,7 +18,10 @@ declare -A target=([logreg]=${LOGREG_TARGET:-0.55} [mlp]=${MLP_TARGET:-0.45})
 
 for model in ${MODELS:-logreg mlp}; do
   dirs=(); labels=()
-  common=(--model "$model" --epochs "${epochs[$model]}" --lr "${lr[$model]}" --momentum 0 --seed "$seed" --log-every 1 --cost-model mpi)
+  # One fit of alpha + beta*bytes for all runs of this model (each run fitting its own would compare noise).
+  fit=$($mpiexec -n "$ranks" "$program" fit-mpi-cost --model "$model" | grep '^use:' | sed 's/^use: --cost-model mpi //')
+  echo "$model: mpi cost model $fit"
+  common=(--model "$model" --epochs "${epochs[$model]}" --lr "${lr[$model]}" --momentum 0 --seed "$seed" --log-every 1 $fit --cost-model mpi)
   run() { # name, extra options...
     local name=$1; shift
     echo "== $model $name"

@@ -28,3 +28,20 @@ public class MpiCostCalibrationTests
     public void NeedsTwoDistinctSizes() =>
         Assert.Throws<ArgumentException>(() => MpiCostCalibration.LeastSquares([5, 5], [1, 2]));
 }
+
+public class WeightedLeastSquaresTests
+{
+    [Test]
+    public void RelativeWeightsKeepTheSmallMessagesThatSetAlpha()
+    {
+        // One noisy large message pulls ordinary least squares' alpha far off (negative here); weights 1/t²
+        // fit the relative error and keep alpha near the small-message latency.
+        double[] x = [24, 152, 1048, 8216, 62824];
+        double[] y = [15e-6, 16e-6, 19e-6, 45e-6, 400e-6];
+        var (plainAlpha, _) = MpiCostCalibration.LeastSquares(x, y);
+        var (alpha, beta) = MpiCostCalibration.LeastSquares(x, y, y.Select(t => 1 / (t * t)).ToArray());
+        Assert.That(plainAlpha, Is.LessThan(0));
+        Assert.That(alpha, Is.InRange(10e-6, 20e-6));
+        Assert.That(beta, Is.GreaterThan(0));
+    }
+}

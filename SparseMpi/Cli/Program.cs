@@ -10,6 +10,7 @@ public static class Program
         typeof(TrainVerb),
         typeof(CheckMpiVerb),
         typeof(PlotVerb),
+        typeof(FitMpiCostVerb),
         typeof(BenchTopKVerb),
         typeof(SelfTestTopKVerb),
         typeof(CheckSparseVerb),

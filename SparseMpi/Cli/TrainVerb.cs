@@ -63,6 +63,12 @@ public sealed class TrainVerb : TrainingOptions, IVerb
     [Option("packet-header-bytes", Default = 64, HelpText = "Header bytes inside each packet of the packet cost model.")]
     public int PacketHeaderBytes { get; set; } = 64;
 
+    [Option("mpi-alpha", HelpText = "Use this fitted latency (seconds) for the mpi cost model instead of fitting at start-up (with --mpi-beta; see the fit-mpi-cost verb).")]
+    public double? MpiAlpha { get; set; }
+
+    [Option("mpi-beta", HelpText = "Use this fitted time per byte (seconds) for the mpi cost model (with --mpi-alpha).")]
+    public double? MpiBeta { get; set; }
+
     [Option("log-every", Default = 10, HelpText = "Write a metrics record every this many steps.")]
     public int LogEvery { get; set; } = 10;
 
@@ -122,6 +128,9 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         if (KMax < 0) return $"--k-max must be at least 1 (got {KMax})";
         if (HeaderBytes < 1) return $"--header-bytes must be at least 1 (got {HeaderBytes}): without a fixed part the payload model always picks k = 1";
         if (PacketHeaderBytes < 0 || PacketBytes <= PacketHeaderBytes) return $"--packet-bytes ({PacketBytes}) must exceed --packet-header-bytes ({PacketHeaderBytes}) >= 0";
+        if ((MpiAlpha == null) != (MpiBeta == null)) return "--mpi-alpha and --mpi-beta go together";
+        if (MpiAlpha is double a && !(a > 0 && double.IsFinite(a))) return $"--mpi-alpha must be a positive number of seconds (got {a})";
+        if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
         if (Exchange is not ("allgather" or "allreduce")) return $"--exchange must be allgather or allreduce (got '{Exchange}')";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
         return null;
@@ -139,7 +148,7 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         return s + string.Create(CultureInfo.InvariantCulture,
             $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R};warmup={WarmupEpochs};format={WireFormat};exchange={Exchange}") +
             (DynamicK ? string.Create(CultureInfo.InvariantCulture,
-                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes}") : "");
+                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "");
     }
 
     public int Run() => MpiSession.Run(mpi => new SyncTrainer(mpi, this).Run());

@@ -7,12 +7,12 @@ namespace SparseMpi.Metrics;
 /// <summary>
 /// A markdown table comparing runs: accuracy, loss, bytes and the per-step time breakdown; with a target
 /// training loss, also the steps and the modelled communication each run needed to reach it. The loss is the
-/// per-step mini-batch loss smoothed with an exponential moving average (weight 0.05 per logged step), so one
-/// lucky batch does not count as reaching the target.
+/// per-step mini-batch loss averaged over a centred window of 2 * 10 + 1 logged steps, so one lucky batch does
+/// not count as reaching the target.
 /// </summary>
 public static class ResultsTable
 {
-    public const double SmoothingWeight = 0.05;
+    public const int HalfWindow = 10;
 
     public static string Markdown(IReadOnlyList<RunRecord> runs, double? targetLoss)
     {
@@ -44,23 +44,27 @@ public static class ResultsTable
     /// <summary>The first logged step at which the smoothed training loss is at or below <paramref name="target"/>.</summary>
     public static StepRecord? FirstReaching(RunRecord run, double target)
     {
-        double? ema = null;
-        foreach (var step in run.Steps)
-        {
-            ema = ema == null ? step.Loss : ema + SmoothingWeight * (step.Loss - ema);
-            if (ema <= target) return step;
-        }
+        foreach (var (step, loss) in Smoothed(run))
+            if (loss <= target) return step;
         return null;
     }
 
-    /// <summary>The smoothed training loss series (same smoothing as <see cref="FirstReaching"/>).</summary>
+    /// <summary>
+    /// The training loss averaged over a centred window of logged steps (a causal average would lag by its
+    /// length, and a lag in steps costs runs that send more per step more bits: a bias against large k).
+    /// </summary>
     public static IEnumerable<(StepRecord Step, double Loss)> Smoothed(RunRecord run)
     {
-        double? ema = null;
-        foreach (var step in run.Steps)
+        var steps = run.Steps;
+        int n = steps.Count;
+        double sum = 0;
+        int lo = 0, hi = 0; // the window is steps[lo..hi)
+        for (int i = 0; i < n; i++)
         {
-            ema = ema == null ? step.Loss : ema + SmoothingWeight * (step.Loss - ema);
-            yield return (step, ema.Value);
+            int from = Math.Max(0, i - HalfWindow), to = Math.Min(n, i + HalfWindow + 1);
+            while (hi < to) sum += steps[hi++].Loss;
+            while (lo < from) sum -= steps[lo++].Loss;
+            yield return (steps[i], sum / (hi - lo));
         }
     }
 

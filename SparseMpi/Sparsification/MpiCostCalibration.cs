@@ -8,16 +8,19 @@ namespace SparseMpi.Sparsification;
 public sealed record MpiCostFit(double Alpha, double Beta, long[] Bytes, double[] Seconds);
 
 /// <summary>
-/// Fits the <c>mpi</c> cost model at start-up: times the real sparse exchange (encode, length allgather,
-/// allgatherv, decode and scatter-add) for messages of several sizes on the actual communicator, takes per size
-/// the median over repeats of the slowest rank, and fits alpha and beta by least squares. Every rank fits the
-/// same allreduced timings with the same arithmetic, so all ranks hold the same model bit for bit.
+/// Fits the <c>mpi</c> cost model: times the real sparse exchange (encode, length allgather, allgatherv, decode
+/// and scatter-add) for messages of several sizes on the actual communicator. Per size, each repeat's time is
+/// the slowest rank's (an elementwise allreduce of the samples), and the fastest repeat is kept: on a shared
+/// machine noise only ever adds time, so the minimum is the most repeatable estimate. alpha and beta are then
+/// fitted by weighted least squares with weights 1/t² (relative errors: the small messages, which set alpha,
+/// count as much as the large ones, which set beta). Every rank fits the same allreduced timings with the same
+/// arithmetic, so all ranks hold the same model bit for bit.
 /// </summary>
 public static class MpiCostCalibration
 {
-    public static readonly int[] DefaultCounts = [0, 64, 512, 4096, 32768];
+    public static readonly int[] DefaultCounts = [0, 16, 128, 1024, 8192, 32768];
 
-    public static MpiCostFit Fit(Communicator comm, int d, WireFormat format, int repeats = 9, int[]? counts = null)
+    public static MpiCostFit Fit(Communicator comm, int d, WireFormat format, int repeats = 15, int[]? counts = null)
     {
         counts ??= DefaultCounts;
         var sizes = counts.Select(k => Math.Min(k, d)).Distinct().ToArray();
@@ -45,24 +48,29 @@ public static class MpiCostCalibration
                 exchange.ResetOutput(sum);
                 bytes[s] = result.MessageBytes;
             }
-            Array.Sort(samples);
-            seconds[s] = comm.Allreduce(samples[repeats / 2], ReduceOp.Max);
+            comm.Allreduce<double>(samples, ReduceOp.Max);
+            seconds[s] = samples.Min();
             bytes[s] = comm.Allreduce(bytes[s], ReduceOp.Max);
         }
-        var (alpha, beta) = LeastSquares(bytes.Select(b => (double)b).ToArray(), seconds);
+        var x = bytes.Select(b => (double)b).ToArray();
+        var (alpha, beta) = LeastSquares(x, seconds, seconds.Select(t => 1 / (t * t)).ToArray());
         return new MpiCostFit(alpha, beta, bytes, seconds);
     }
 
     /// <summary>Ordinary least squares of y = alpha + beta * x.</summary>
-    public static (double Alpha, double Beta) LeastSquares(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    public static (double Alpha, double Beta) LeastSquares(ReadOnlySpan<double> x, ReadOnlySpan<double> y) =>
+        LeastSquares(x, y, Enumerable.Repeat(1.0, x.Length).ToArray());
+
+    /// <summary>Weighted least squares of y = alpha + beta * x, minimising sum of w (y - alpha - beta x)².</summary>
+    public static (double Alpha, double Beta) LeastSquares(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w)
     {
-        if (x.Length != y.Length || x.Length < 2) throw new ArgumentException("least squares needs two or more (x, y) points");
-        double mx = 0, my = 0;
-        for (int i = 0; i < x.Length; i++) { mx += x[i]; my += y[i]; }
-        mx /= x.Length;
-        my /= x.Length;
+        if (x.Length != y.Length || x.Length != w.Length || x.Length < 2) throw new ArgumentException("least squares needs two or more (x, y) points");
+        double sw = 0, mx = 0, my = 0;
+        for (int i = 0; i < x.Length; i++) { sw += w[i]; mx += w[i] * x[i]; my += w[i] * y[i]; }
+        mx /= sw;
+        my /= sw;
         double sxy = 0, sxx = 0;
-        for (int i = 0; i < x.Length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); }
+        for (int i = 0; i < x.Length; i++) { sxy += w[i] * (x[i] - mx) * (y[i] - my); sxx += w[i] * (x[i] - mx) * (x[i] - mx); }
         if (sxx == 0) throw new ArgumentException("least squares needs at least two different x values");
         double beta = sxy / sxx;
         return (my - beta * mx, beta);

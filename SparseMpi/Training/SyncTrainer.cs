@@ -47,15 +47,9 @@ public sealed class SyncTrainer
         ShardedBatches batches = null!;
         Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, _options.BatchSize, _options.Seed, _world.Rank, _world.Size));
         using var _ = batches;
-        MpiCostFit? fit = null;
-        if (!_options.Dense && _options.CostModel == "mpi")
-        {
-            fit = MpiCostCalibration.Fit(_world, model.D, _options.WireFormat);
-            Preflight.SameOnAllRanks(_world, BitConverter.DoubleToInt64Bits(fit.Alpha) ^ 31 * BitConverter.DoubleToInt64Bits(fit.Beta), "the fitted mpi cost model");
-            if (_world.Rank == 0)
-                Console.WriteLine($"mpi cost model: alpha = {fit.Alpha * 1e6:F1} us, beta = {fit.Beta * 1e9:F3} ns/byte " +
-                    $"({1 / Math.Max(fit.Beta, 1e-30) / 1e9:F2} GB/s), from {fit.Bytes.Length} sizes up to {fit.Bytes[^1]} bytes");
-        }
+        MpiCostFit? fit = _options.MpiAlpha is double alpha && _options.MpiBeta is double beta
+            ? new MpiCostFit(alpha, beta, [], [])
+            : !_options.Dense && _options.CostModel == "mpi" ? FitMpiCostModel(model.D) : null;
         var cost = new CommunicationCost(model.D, _options.WireFormat, _options.HeaderBytes, _options.PacketBytes, _options.PacketHeaderBytes, fit);
         using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch, cost);
 
@@ -209,6 +203,15 @@ public sealed class SyncTrainer
                 $"results in {_runDir}/summary.json");
         }
         return 0;
+    }
+
+    /// <summary>Fits the mpi cost model on this communicator (all ranks must end with the same fit).</summary>
+    MpiCostFit FitMpiCostModel(int d)
+    {
+        var fit = MpiCostCalibration.Fit(_world, d, _options.WireFormat);
+        Preflight.SameOnAllRanks(_world, BitConverter.DoubleToInt64Bits(fit.Alpha) ^ 31 * BitConverter.DoubleToInt64Bits(fit.Beta), "the fitted mpi cost model");
+        if (_world.Rank == 0) Console.WriteLine(FitMpiCostVerb.Describe(fit));
+        return fit;
     }
 
     /// <summary>Test-set accuracy, each rank evaluating its own slice, summed over ranks.</summary>

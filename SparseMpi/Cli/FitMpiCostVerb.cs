@@ -1,0 +1,62 @@
+using System.Globalization;
+using CommandLine;
+using SparseMpi.Collectives.Sparse;
+using SparseMpi.Metrics;
+using SparseMpi.Sparsification;
+using SparseMpi.Training.Models;
+
+namespace SparseMpi.Cli;
+
+/// <summary>
+/// <c>fit-mpi-cost</c>: fits the mpi cost model (alpha + beta * bytes of one rank's sparse message) on this
+/// communicator once, so that many runs can share it (<c>train --mpi-alpha A --mpi-beta B</c>) instead of each
+/// fitting its own under different noise.
+/// </summary>
+[Verb("fit-mpi-cost", HelpText = "Fit the mpi cost model alpha + beta*bytes from timed sparse exchanges on this communicator (run under mpiexec).")]
+public sealed class FitMpiCostVerb : IVerb
+{
+    [Option("model", Default = ModelFactory.Default, HelpText = "The model whose d the messages index into.")]
+    public string Model { get; set; } = ModelFactory.Default;
+
+    [Option("index-format", Default = "int32", HelpText = "int32 or delta.")]
+    public string IndexFormat { get; set; } = "int32";
+
+    [Option("value-format", Default = "fp32", HelpText = "fp32, fp16 or bf16.")]
+    public string ValueFormat { get; set; } = "fp32";
+
+    [Option("repeat", Default = 15, HelpText = "Timed exchanges per message size (the fastest is kept).")]
+    public int Repeat { get; set; } = 15;
+
+    [Option("json", HelpText = "Also write the fit and its points to this file (rank 0, atomically).")]
+    public string? JsonPath { get; set; }
+
+    public string? Validate()
+    {
+        if (ModelFactory.FindProblem(Model) is string p) return p;
+        if (!WireFormat.TryParse($"{IndexFormat}:{ValueFormat}", out _)) return $"unknown wire format {IndexFormat}:{ValueFormat}";
+        if (Repeat < 1) return $"--repeat must be at least 1 (got {Repeat})";
+        return null;
+    }
+
+    public int Run() => MpiSession.Run(mpi =>
+    {
+        int d;
+        using (var model = FlatModel.Create(Model, 1)) d = model.D;
+        WireFormat.TryParse($"{IndexFormat}:{ValueFormat}", out var format);
+        var fit = MpiCostCalibration.Fit(mpi.World, d, format, Repeat);
+        if (mpi.World.Rank == 0)
+        {
+            Console.WriteLine(Describe(fit));
+            for (int i = 0; i < fit.Bytes.Length; i++)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {fit.Bytes[i],9} bytes  {fit.Seconds[i] * 1e6,10:F1} us measured  {(fit.Alpha + fit.Beta * fit.Bytes[i]) * 1e6,10:F1} us fitted"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"use: --cost-model mpi --mpi-alpha {fit.Alpha:R} --mpi-beta {fit.Beta:R}"));
+            if (JsonPath != null)
+                Json.WriteFile(JsonPath, new { ranks = mpi.World.Size, model = Model, d, format = format.ToString(), alpha = fit.Alpha, beta = fit.Beta, bytes = fit.Bytes, seconds = fit.Seconds });
+        }
+        return 0;
+    });
+
+    public static string Describe(MpiCostFit fit) => string.Create(CultureInfo.InvariantCulture,
+        $"mpi cost model: alpha = {fit.Alpha * 1e6:F1} us, beta = {fit.Beta * 1e9:F3} ns/byte ({1 / Math.Max(fit.Beta, 1e-30) / 1e9:F2} GB/s)");
+}
