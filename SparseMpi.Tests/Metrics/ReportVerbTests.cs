@@ -93,4 +93,15 @@ public class ReportVerbTests
         BadInputTests.AssertOneLineError(ProgramRunner.Run($"report {dense} --out {dir["out"]} --network ib:alpha=1e-6", launcher: Launcher.None, timeoutSeconds: 60),
             "network 'ib:alpha=1e-6' needs both alpha and beta");
     }
+
+    [Test]
+    public void NetworkWithoutOneRankRunsWritesNothing()
+    {
+        using var dir = new RunDirectory();
+        var (dense, _) = ScalingFixtures.WriteStudy(dir.Path);
+        Directory.Delete(Path.Combine(dense, "ranks-1"), recursive: true);
+        BadInputTests.AssertOneLineError(ProgramRunner.Run($"report {dense} --out {dir["out"]} {Networks}", launcher: Launcher.None, timeoutSeconds: 60),
+            "no method can be modelled: dense: not modelled (no 1-rank run");
+        Assert.That(Directory.Exists(dir["out"]), Is.False, "the measured table is not written either");
+    }
 }

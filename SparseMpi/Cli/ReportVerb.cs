@@ -47,8 +47,18 @@ public sealed class ReportVerb : IVerb
 
     public int Run()
     {
+        // Everything that can fail on bad input is done before the first file is written.
         var points = _runDirectories.Select(d => ScalingPoint.From(RunRecord.Load(d))).ToList();
         var rows = ScalingReport.Rows(points);
+        var notes = new List<string>();
+        ModelReport? model = null;
+        if (_networks.Count > 0)
+        {
+            var inputs = ModelInputs.From(points, notes);
+            if (inputs.Count == 0) throw new UsageException($"--network: no method can be modelled: {string.Join("; ", notes)}");
+            model = new ModelReport(inputs, _networks, new StepTimeModel(PairNanoseconds));
+        }
+
         var written = new List<string>();
         void Write(string name, string text)
         {
@@ -61,16 +71,12 @@ public sealed class ReportVerb : IVerb
         Write("scaling.csv", ScalingReport.Table(rows).Csv());
         written.AddRange(ScalingPlots.WriteMeasured(rows, Out));
         Console.Write(scaling);
-
-        if (_networks.Count > 0)
+        if (model != null)
         {
-            var notes = new List<string>();
-            var inputs = ModelInputs.From(points, notes);
-            if (inputs.Count == 0) throw new UsageException($"--network: no method can be modelled: {string.Join("; ", notes)}");
-            var model = new ModelReport(inputs, _networks, new StepTimeModel(PairNanoseconds));
             Write("model.md", model.Markdown($"{Title}: predicted", notes));
             Write("model.csv", model.Csv());
             written.AddRange(ScalingPlots.WriteModel(model, _networks, Out));
+            foreach (string note in notes) Console.WriteLine($"model: {note}");
             foreach (var x in model.Crossovers())
                 Console.WriteLine($"model: {x.Method} on {x.Network.Name}: bandwidth P* = {x.BandwidthRanks:0.#}; sparse faster: comm {x.Comm}, " +
                     $"comm vs Rabenseifner {x.CommRabenseifner}, weak step {x.WeakStep}, strong step {x.StrongStep}");

@@ -84,8 +84,8 @@ public sealed class ModelReport(IReadOnlyList<ModelInputs> methods, IReadOnlyLis
                 Cell.Number(m.BytesPerEntry, "0.##"), Cell.Text(m.MessageSource), Cell.Integer(m.BatchPerRank),
                 Cell.Number(m.ComputeMs, "F3"), Cell.Number(m.SelectMs, "F3"), Cell.Number(m.ApplyMs, "F3"));
         sb.Append(inputs.Markdown());
-        foreach (string note in notes) sb.Append($"\n- {note}");
-        sb.Append("\n\n");
+        if (notes.Count > 0) sb.Append('\n').AppendJoin("", notes.Select(n => $"- {n}\n"));
+        sb.Append('\n');
 
         var crossovers = Crossovers();
         if (crossovers.Count > 0)
