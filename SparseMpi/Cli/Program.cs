@@ -15,6 +15,7 @@ public static class Program
         typeof(SelfTestTopKVerb),
         typeof(CheckSparseVerb),
         typeof(BenchCommVerb),
+        typeof(ReportVerb),
     ];
 
     public static int Main(string[] args)

@@ -68,7 +68,7 @@ public static class ResultsTable
         }
     }
 
-    static double D(JsonNode? node, string name) => node?[name] is JsonNode v ? (double)v : double.NaN;
+    static double D(JsonNode? node, string name) => Json.Number(node, name) ?? double.NaN;
 
     public static string Bytes(double b) => b switch
     {

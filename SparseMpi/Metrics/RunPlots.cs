@@ -3,6 +3,15 @@ using ScottPlot.TickGenerators;
 
 namespace SparseMpi.Metrics;
 
+/// <summary>How an axis maps its values: as they are, or as log10 / log2 with labels in the original units.</summary>
+public enum AxisScale { Linear, Log10, Log2 }
+
+/// <summary>One labelled line of a plot; colour and pattern default to the palette's next colour and a solid line.</summary>
+public sealed record Series(string Label, IReadOnlyList<(double X, double Y)> Points, Color? Color = null, LinePattern? Pattern = null);
+
+/// <summary>One bar of a stacked bar plot: its tick label and its segments from the bottom up.</summary>
+public sealed record StackedBar(string Label, IReadOnlyList<double> Segments);
+
 /// <summary>
 /// PNG plots comparing runs: test accuracy and training loss against epochs and against bytes sent per rank
 /// (bytes on a log axis: ScottPlot has no log switch, so log10 is plotted with log minor ticks).
@@ -43,24 +52,77 @@ public static class RunPlots
 
     /// <summary>One line per run; <paramref name="logX"/> plots log10 of x with decade labels.</summary>
     public static Plot Lines(IReadOnlyList<RunRecord> runs, string title, string xLabel, string yLabel,
-        Func<RunRecord, IEnumerable<(double X, double Y)>> points, bool logX, bool logY = false)
+        Func<RunRecord, IEnumerable<(double X, double Y)>> points, bool logX, bool logY = false) =>
+        Lines(runs.Select(r => new Series(r.Label, points(r).ToList())).ToList(), title, xLabel, yLabel,
+            logX ? AxisScale.Log10 : AxisScale.Linear, logY ? AxisScale.Log10 : AxisScale.Linear);
+
+    /// <summary>
+    /// One line per series. Points a log axis cannot show (x or y &lt;= 0) and non-finite values are left out.
+    /// Series without a colour take the next one of the palette, in order.
+    /// </summary>
+    public static Plot Lines(IReadOnlyList<Series> series, string title, string xLabel, string yLabel, AxisScale x, AxisScale y,
+        Alignment legend = Alignment.UpperRight)
     {
         var plt = NewPlot(title, xLabel, yLabel);
         var palette = new ScottPlot.Palettes.Category10();
-        for (int i = 0; i < runs.Count; i++)
+        for (int i = 0; i < series.Count; i++)
         {
-            var pts = points(runs[i]).Where(p => double.IsFinite(p.Y) && (!logX || p.X > 0) && (!logY || p.Y > 0)).ToArray();
+            var pts = series[i].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (x == AxisScale.Linear || p.X > 0) && (y == AxisScale.Linear || p.Y > 0)).ToArray();
             if (pts.Length == 0) continue;
-            double[] xs = pts.Select(p => logX ? Math.Log10(p.X) : p.X).ToArray();
-            double[] ys = pts.Select(p => logY ? Math.Log10(p.Y) : p.Y).ToArray();
-            var line = plt.Add.Scatter(xs, ys, palette.GetColor(i));
-            line.LegendText = runs[i].Label;
+            var line = plt.Add.Scatter(pts.Select(p => Scaled(p.X, x)).ToArray(), pts.Select(p => Scaled(p.Y, y)).ToArray(),
+                series[i].Color ?? palette.GetColor(i));
+            line.LegendText = series[i].Label;
             line.MarkerSize = pts.Length <= 20 ? 6 : 0;
             line.LineWidth = 2;
+            line.LinePattern = series[i].Pattern ?? LinePattern.Solid;
         }
-        if (logX) UseLogTicks(plt.Axes.Bottom);
-        if (logY) UseLogTicks(plt.Axes.Left);
-        plt.ShowLegend(Alignment.UpperRight);
+        UseTicks(plt.Axes.Bottom, x);
+        UseTicks(plt.Axes.Left, y);
+        plt.ShowLegend(legend);
+        return plt;
+    }
+
+    static double Scaled(double v, AxisScale scale) => scale switch
+    {
+        AxisScale.Log10 => Math.Log10(v),
+        AxisScale.Log2 => Math.Log2(v),
+        _ => v,
+    };
+
+    static void UseTicks(IAxis axis, AxisScale scale)
+    {
+        if (scale == AxisScale.Log10) UseLogTicks(axis);
+        else if (scale == AxisScale.Log2) UseLog2Ticks(axis);
+    }
+
+    /// <summary>
+    /// Stacked bars, one per entry of <paramref name="bars"/> from left to right (a null entry leaves a gap between
+    /// groups); segment j of every bar has the colour and legend entry of <paramref name="segmentNames"/>[j].
+    /// </summary>
+    public static Plot StackedBars(IReadOnlyList<StackedBar?> bars, IReadOnlyList<string> segmentNames, string title, string xLabel, string yLabel)
+    {
+        var plt = NewPlot(title, xLabel, yLabel);
+        var palette = new ScottPlot.Palettes.Category10();
+        var ticks = new NumericManual();
+        var plotted = new List<Bar>();
+        for (int i = 0; i < bars.Count; i++)
+        {
+            if (bars[i] is not StackedBar bar) continue;
+            double baseline = 0;
+            for (int j = 0; j < bar.Segments.Count; j++)
+            {
+                double v = double.IsFinite(bar.Segments[j]) ? Math.Max(0, bar.Segments[j]) : 0;
+                plotted.Add(new Bar { Position = i, ValueBase = baseline, Value = baseline + v, FillColor = palette.GetColor(j), Size = 0.8 });
+                baseline += v;
+            }
+            ticks.AddMajor(i, bar.Label);
+        }
+        plt.Add.Bars(plotted);
+        plt.Axes.Bottom.TickGenerator = ticks;
+        plt.Axes.Margins(bottom: 0);
+        for (int j = 0; j < segmentNames.Count; j++)
+            plt.Legend.ManualItems.Add(new LegendItem { LabelText = segmentNames[j], FillColor = palette.GetColor(j) });
+        plt.ShowLegend(Alignment.UpperLeft);
         return plt;
     }
 
@@ -81,6 +143,17 @@ public static class RunPlots
             MinorTickGenerator = new LogMinorTickGenerator(),
             IntegerTicksOnly = true,
             LabelFormatter = v => FormatPowerOfTen(Math.Pow(10, v)),
+        };
+
+    /// <summary>
+    /// Labels a log2 axis (rank counts 1, 2, 4, ...) with the plain numbers at whole powers of two: rank counts
+    /// read better as 64 than as 10^1.8.
+    /// </summary>
+    public static void UseLog2Ticks(IAxis axis) =>
+        axis.TickGenerator = new NumericAutomatic
+        {
+            IntegerTicksOnly = true,
+            LabelFormatter = v => Math.Pow(2, v).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture),
         };
 
     static string FormatPowerOfTen(double v) => v switch

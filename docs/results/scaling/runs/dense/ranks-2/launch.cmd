@@ -1,0 +1,1 @@
+mpiexec -n 2 --oversubscribe --bind-to none /work/wt-report/bin/sparsempi train --model mlp --epochs 1 --batch-size 128 --lr 0.05 --compressor none --seed 1 --out /work/wt-report/runs/scaling-study/sparsempi-scaling-strong-local-20261125-104054-14306/ranks-2 
