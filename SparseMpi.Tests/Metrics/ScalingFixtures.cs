@@ -17,12 +17,12 @@ public static class ScalingFixtures
     public static (string Dense, string TopK) WriteStudy(string root)
     {
         string dense = Path.Combine(root, "scaling-dense"), topk = Path.Combine(root, "scaling-topk");
-        Write(dense, 1, 1000, new PhaseMeans(100, 2, 0, 26, 128), 0, 0.80);
-        Write(dense, 2, 1500, new PhaseMeans(50, 2, 30, 3, 85), 4000, 0.81);
-        Write(dense, 4, 2000, new PhaseMeans(25, 2, 35, 2, 64), 6000, 0.82);
-        Write(topk, 1, 1250, new PhaseMeans(90, 5, 1, 1, 97), 0, 0.79, sparse: true);
-        Write(topk, 2, 2500, new PhaseMeans(50, 5, 20, 1.5, 76.5), 108, 0.78, sparse: true);
-        Write(topk, 4, 3750, new PhaseMeans(25, 5, 30, 2, 62), 324, 0.77, sparse: true);
+        Write(dense, 1, 1000, new PhaseMeans(100, 2, 0, 0, 26, 128), 0, 0.80);
+        Write(dense, 2, 1500, new PhaseMeans(50, 2, 0, 30, 3, 85), 4000, 0.81);
+        Write(dense, 4, 2000, new PhaseMeans(25, 2, 0, 35, 2, 64), 6000, 0.82);
+        Write(topk, 1, 1250, new PhaseMeans(90, 5, 0, 1, 1, 97), 0, 0.79, sparse: true);
+        Write(topk, 2, 2500, new PhaseMeans(50, 5, 0, 20, 1.5, 76.5), 108, 0.78, sparse: true);
+        Write(topk, 4, 3750, new PhaseMeans(25, 5, 0, 30, 2, 62), 324, 0.77, sparse: true);
         return (dense, topk);
     }
 

@@ -8,7 +8,7 @@ namespace SparseMpi.Metrics;
 /// </summary>
 public static class ScalingPlots
 {
-    static readonly string[] Phases = ["compute", "select", "comm", "apply"];
+    static readonly string[] Phases = ["compute", "select", "wait", "comm", "apply"];
 
     /// <summary>Writes the measured plots into <paramref name="outDir"/>; returns their paths.</summary>
     public static List<string> WriteMeasured(IReadOnlyList<ScalingRow> rows, string outDir)
@@ -44,7 +44,7 @@ public static class ScalingPlots
                 if (rows.FirstOrDefault(r => r.Point.Ranks == ranks && r.Point.Method == method) is { } row)
                 {
                     var ms = row.Point.MsPerStep;
-                    bars.Add(new StackedBar($"{method}\n{ranks} rank{(ranks == 1 ? "" : "s")}", [ms.Compute, ms.Select, ms.Comm, ms.Apply]));
+                    bars.Add(new StackedBar($"{method}\n{ranks} rank{(ranks == 1 ? "" : "s")}", [ms.Compute, ms.Select, ms.Wait, ms.Comm, ms.Apply]));
                 }
         }
         return RunPlots.StackedBars(bars, Phases, "Measured time per step by phase (rank 0)", "method and ranks", "ms per step");

@@ -60,8 +60,9 @@ public sealed record ScalingPoint
             D = (int)Required(s, "d", "d"),
             KMean = Required(s, "k_mean", "k_mean"),
             SamplesPerSecond = Required(s, "samples_per_second", "samples_per_second"),
+            // Runs written before the wait phase existed counted it in comm.
             MsPerStep = new PhaseMeans(Required(ms, "compute", "ms_per_step.compute"), Required(ms, "select", "ms_per_step.select"),
-                Required(ms, "comm", "ms_per_step.comm"), Required(ms, "apply", "ms_per_step.apply"), Required(ms, "total", "ms_per_step.total")),
+                Json.Number(ms, "wait") ?? 0, Required(ms, "comm", "ms_per_step.comm"), Required(ms, "apply", "ms_per_step.apply"), Required(ms, "total", "ms_per_step.total")),
             BytesPerStep = Required(s, "bytes_sent_per_rank", "bytes_sent_per_rank") / steps,
             TestAccuracy = Json.Number(s, "test_accuracy") ?? double.NaN,
         };

@@ -42,13 +42,13 @@ public static class ScalingReport
         var table = new TextTable([
             ("method", "method"), ("ranks", "ranks"), ("global batch", "global_batch"), ("samples/s", "samples_per_second"),
             ("speedup", "speedup"), ("efficiency", "efficiency"), ("ms/step", "ms_total"), ("compute", "ms_compute"),
-            ("select", "ms_select"), ("comm", "ms_comm"), ("apply", "ms_apply"), ("bytes/step/rank", "bytes_per_step_per_rank"),
+            ("select", "ms_select"), ("wait", "ms_wait"), ("comm", "ms_comm"), ("apply", "ms_apply"), ("bytes/step/rank", "bytes_per_step_per_rank"),
             ("test accuracy", "test_accuracy"),
         ]);
         foreach (var (p, speedup, efficiency) in rows)
             table.Add(Cell.Text(p.Method), Cell.Integer(p.Ranks), Cell.Integer(p.GlobalBatch), Cell.Number(p.SamplesPerSecond, "F0"),
                 Cell.Number(speedup, "F2"), Cell.Number(efficiency, "F2"), Cell.Number(p.MsPerStep.Total, "F2"),
-                Cell.Number(p.MsPerStep.Compute, "F2"), Cell.Number(p.MsPerStep.Select, "F2"), Cell.Number(p.MsPerStep.Comm, "F2"),
+                Cell.Number(p.MsPerStep.Compute, "F2"), Cell.Number(p.MsPerStep.Select, "F2"), Cell.Number(p.MsPerStep.Wait, "F2"), Cell.Number(p.MsPerStep.Comm, "F2"),
                 Cell.Number(p.MsPerStep.Apply, "F2"), Cell.Bytes(p.BytesPerStep), Cell.Number(p.TestAccuracy, "F4"));
         return table;
     }
@@ -58,7 +58,7 @@ public static class ScalingReport
         $"# {title}\n\n" +
         "Measured. Speedup = samples/s over samples/s of the same method on 1 rank; efficiency = speedup / ranks. " +
         "ms/step is the mean over steps on rank 0 (compute: forward and backward; select: top-k or the dense " +
-        "finiteness check; comm: the exchange, including waiting for slower ranks and the sparse decode and scatter-add; " +
+        "finiteness check; wait: the small agreement allreduce before the exchange, where ranks wait for the slowest (0 in runs made before it was timed apart); comm: the exchange, including the sparse decode and scatter-add; " +
         "apply: the parameter update). bytes/step/rank: what rank 0 sent per step in the ring model (0 on 1 rank).\n\n" +
         Table(rows).Markdown() +
         (rows.Any(r => r.Speedup == null) ? "\n– : no 1-rank run of that method to compare with.\n" : "");
