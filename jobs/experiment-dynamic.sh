@@ -17,27 +17,33 @@ declare -A lr=([logreg]=0.05 [mlp]=0.1)
 declare -A target=([logreg]=${LOGREG_TARGET:-0.55} [mlp]=${MLP_TARGET:-0.45})
 
 for model in ${MODELS:-logreg mlp}; do
-  dirs=(); labels=()
   # One fit of alpha + beta*bytes for all runs of this model (each run fitting its own would compare noise).
   fit=$($mpiexec -n "$ranks" "$program" fit-mpi-cost --model "$model" | grep '^use:' | sed 's/^use: --cost-model mpi //')
   echo "$model: mpi cost model $fit"
-  common=(--model "$model" --epochs "${epochs[$model]}" --lr "${lr[$model]}" --momentum 0 --seed "$seed" --log-every 1 $fit --cost-model mpi)
-  run() { # name, extra options...
-    local name=$1; shift
-    echo "== $model $name"
-    $mpiexec -n "$ranks" "$program" train "${common[@]}" "$@" --out "$runs/$model/$name" | tail -n 1
-    dirs+=("$runs/$model/$name"); labels+=("$name")
-  }
-  rm -rf "${runs:?}/$model"
-  for density in 0.0001 0.001 0.01 0.1; do run "fixed-$density" --compressor topk --density "$density"; done
-  for cost in payload packet mpi; do
-    # The rule runs under this cost model; the accounting of all three models is the same for every run.
-    common[-1]=$cost
-    run "dynamic-$cost" --compressor topk --k-rule dynamic
-    common[-1]=mpi
+  # With error feedback (the rule ranks the error-corrected vector), and without (the setting of the paper's
+  # descent argument, where what is not sent is lost).
+  for ef in ${ERROR_FEEDBACK:-true false}; do
+    name=$model; [ "$ef" = true ] || name=$model-no-ef
+    dirs=(); labels=()
+    common=(--model "$model" --epochs "${epochs[$model]}" --lr "${lr[$model]}" --momentum 0 --seed "$seed" --log-every 1
+            --error-feedback "$ef" $fit --cost-model mpi)
+    run() { # name, extra options...
+      local label=$1; shift
+      echo "== $name $label"
+      $mpiexec -n "$ranks" "$program" train "${common[@]}" "$@" --out "$runs/$name/$label" | tail -n 1
+      dirs+=("$runs/$name/$label"); labels+=("$label")
+    }
+    rm -rf "${runs:?}/$name"
+    for density in 0.0001 0.001 0.01 0.1; do run "fixed-$density" --compressor topk --density "$density"; done
+    for cost in payload packet mpi; do
+      # The rule runs under this cost model; the accounting of all three models is the same for every run.
+      common[-1]=$cost
+      run "dynamic-$cost" --compressor topk --k-rule dynamic
+      common[-1]=mpi
+    done
+    mkdir -p "$out/$name"
+    "$program" plot "${dirs[@]}" --labels "$(IFS=,; echo "${labels[*]}")" --out "$out/$name" --target-loss "${target[$model]}" \
+      --title "Dynamic sparsity against fixed densities ($model, error feedback $ef, $ranks ranks, ${epochs[$model]} epochs)" >/dev/null
+    echo "table and plots in $out/$name"
   done
-  mkdir -p "$out/$model"
-  "$program" plot "${dirs[@]}" --labels "$(IFS=,; echo "${labels[*]}")" --out "$out/$model" --target-loss "${target[$model]}" \
-    --title "Dynamic sparsity against fixed densities ($model, $ranks ranks, ${epochs[$model]} epochs)" >/dev/null
-  echo "table and plots in $out/$model"
 done

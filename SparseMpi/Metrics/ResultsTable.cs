@@ -18,10 +18,10 @@ public static class ResultsTable
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append("| run | test accuracy | final train loss | bytes sent / rank | compression | k mean | ms compute | ms select | ms wait | ms comm | ms apply |");
+        sb.Append("| run | test accuracy | final train loss | bytes sent / rank | compression | k mean | ms compute | ms select | ms rule | ms wait | ms comm | ms apply |");
         if (targetLoss != null) sb.Append(" steps to target | payload bits to target | packet bits to target | mpi seconds to target |");
         sb.AppendLine();
-        sb.Append("|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.Append("|---|---|---|---|---|---|---|---|---|---|---|---|");
         if (targetLoss != null) sb.Append("---|---|---|---|");
         sb.AppendLine();
         foreach (var r in runs)
@@ -29,7 +29,7 @@ public static class ResultsTable
             JsonNode s = r.Summary;
             JsonNode? ms = s["ms_per_step"];
             sb.Append(c, $"| {r.Label} | {D(s, "test_accuracy"):F4} | {D(s, "final_train_loss"):F4} | {Bytes(D(s, "bytes_sent_per_rank"))} | ");
-            sb.Append(c, $"{D(s, "compression_ratio"):0.#}x | {D(s, "k_mean"):0.#} | {D(ms, "compute"):F2} | {D(ms, "select"):F2} | {D(ms, "wait"):F2} | {D(ms, "comm"):F2} | {D(ms, "apply"):F2} |");
+            sb.Append(c, $"{D(s, "compression_ratio"):0.#}x | {D(s, "k_mean"):0.#} | {D(ms, "compute"):F2} | {D(ms, "select"):F2} | {(s["rule_ms_per_step"] is JsonNode rule ? ((double)rule).ToString("F3", c) : "–")} | {D(ms, "wait"):F2} | {D(ms, "comm"):F2} | {D(ms, "apply"):F2} |");
             if (targetLoss is double target)
             {
                 var hit = FirstReaching(r, target);
