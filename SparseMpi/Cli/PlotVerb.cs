@@ -4,7 +4,7 @@ using SparseMpi.Metrics;
 namespace SparseMpi.Cli;
 
 /// <summary><c>plot</c>: compares finished runs in PNG plots (accuracy and loss against epochs and bytes).</summary>
-[Verb("plot", HelpText = "Plot test accuracy and training loss of runs against epochs and bytes sent (PNG).")]
+[Verb("plot", HelpText = "Plot test accuracy and training loss of runs against epochs and bytes sent (PNG); with hogwild runs, accuracy against updates and staleness histograms.")]
 public sealed class PlotVerb : IVerb
 {
     [Value(0, MetaName = "RUN_DIR", Min = 1, HelpText = "Run directories (each with summary.json and metrics.jsonl).")]
@@ -15,6 +15,9 @@ public sealed class PlotVerb : IVerb
 
     [Option("labels", Separator = ',', HelpText = "Legend labels, one per run (default: from each run's summary).")]
     public IEnumerable<string> Labels { get; set; } = [];
+
+    [Option("prefix", Default = "", HelpText = "Prepended to every PNG file name (to keep several comparisons in one directory).")]
+    public string Prefix { get; set; } = "";
 
     public string? Validate()
     {
@@ -30,7 +33,9 @@ public sealed class PlotVerb : IVerb
     {
         var labels = Labels.ToList();
         var runs = Runs.Select((r, i) => RunRecord.Load(r, labels.Count > 0 ? labels[i] : null)).ToList();
-        foreach (string path in RunPlots.WriteAll(runs, Out)) Console.WriteLine($"wrote {path}");
+        // Hogwild runs have no epochs: they are compared against updates (with any synchronous reference runs).
+        var paths = runs.Any(r => r.IsHogwild) ? RunPlots.WriteHogwild(runs, Out, Prefix) : RunPlots.WriteAll(runs, Out, Prefix);
+        foreach (string path in paths) Console.WriteLine($"wrote {path}");
         return 0;
     }
 }
