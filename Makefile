@@ -17,11 +17,12 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test clean
+.PHONY: help deps build run test clean experiment-hogwild
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
 	@echo "make test   all tests, ending with 'N passed, N failed'"
+	@echo "make experiment-hogwild   the Hogwild experiment (docs/results/hogwild/; about 10 minutes here)"
 	@echo "make deps | build | clean"
 
 deps:
@@ -40,6 +41,10 @@ test: build
 	@dotnet test SparseMpi.Tests -c $(CONFIG) --no-build -nologo --logger "trx;LogFileName=tests.trx" \
 	  --logger "console;verbosity=normal" --results-directory TestResults; \
 	  scripts/test-summary.sh TestResults/tests.trx
+
+# Asynchronous dense vs top-k vs staleness-aware lr at three staleness levels (docs/results/hogwild/README.md).
+experiment-hogwild: build
+	MPIEXEC="$(MPIEXEC)" RANKS=$(RANKS) scripts/experiment-hogwild.sh
 
 clean:
 	rm -rf bin TestResults */bin */obj

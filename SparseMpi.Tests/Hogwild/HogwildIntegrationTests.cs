@@ -100,6 +100,23 @@ public class HogwildIntegrationTests
         Assert.That((long)d["updates"]!, Is.EqualTo(400));
     }
 
+    /// <summary>
+    /// A fixed pipeline depth L: each update waits while its rank computes L more, so about P (L + 1) - 1 updates
+    /// land in between, whatever the machine's speed; the counter still ends at exactly the total, and atomic toy
+    /// sums stay exact.
+    /// </summary>
+    [Test]
+    public void FixedInFlightDepthSetsTheStalenessAndKeepsTheTotalExact()
+    {
+        using var run = new RunDirectory();
+        var s = RunOk(run, "--toy-gradient --updates 800 --compressor topk --delay-mode defer --in-flight 3", 4);
+        Assert.That((long)s["updates"]!, Is.EqualTo(800));
+        Assert.That((int)s["peak_in_flight"]!, Is.EqualTo(4)); // L held plus the one just computed
+        Assert.That((long)s["staleness"]!["p50"]!, Is.GreaterThanOrEqualTo(3)); // at least its own rank's L later writes
+        Assert.That((double)s["staleness"]!["mean"]!, Is.GreaterThan(3.0)); // beyond the one-in-flight bound P - 1
+        Assert.That((long)s["toy_mismatched_entries"]!, Is.EqualTo(0));
+    }
+
     [Test]
     public void NonFiniteUpdateStopsEveryRankWithOneLine()
     {

@@ -114,6 +114,8 @@ public class HogwildUnitTests
     [TestCase("--updates 10 --delay-ms -1", "--delay-ms must be between")]
     [TestCase("--updates 10 --delay-mode later", "--delay-mode must be one of sleep, defer")]
     [TestCase("--updates 10 --compressor gzip", "unknown compressor 'gzip'")]
+    [TestCase("--updates 10 --in-flight 2", "--in-flight needs --delay-mode defer")]
+    [TestCase("--updates 10 --delay-mode defer --in-flight 2 --delay-ms 5", "not both")]
     public void OptionsAreValidatedBeforeMpi(string arguments, string expected)
     {
         var parsed = new CommandLine.Parser(s => { s.HelpWriter = null; s.CaseInsensitiveEnumValues = true; })

@@ -33,6 +33,9 @@ public sealed class HogwildVerb : TrainingOptions, IVerb
     [Option("delay-mode", Default = "sleep", HelpText = "sleep: the rank sleeps between snapshot and write (a straggler; mean staleness stays near ranks-1). defer: the update is written when its delay has passed while the rank computes on (updates in flight; raises the mean staleness).")]
     public string DelayMode { get; set; } = "sleep";
 
+    [Option("in-flight", Default = 0, HelpText = "With --delay-mode defer, instead of --delay-ms: each rank keeps exactly this many computed updates in flight and writes its oldest when it has computed the next, so the staleness (about ranks * (L + 1) - 1) does not depend on the machine's speed.")]
+    public int InFlight { get; set; }
+
     [Option("max-in-flight", Default = 64, HelpText = "With --delay-mode defer: most updates a rank holds in flight; a rank with this many waits for its oldest.")]
     public int MaxInFlight { get; set; } = 64;
 
@@ -64,6 +67,8 @@ public sealed class HogwildVerb : TrainingOptions, IVerb
     public bool StalenessAware => LrPolicy == "staleness-aware";
     public bool Atomic => Update == "atomic";
     public bool Defer => DelayMode == "defer";
+    /// <summary>Deferred writes are forced out by a fixed pipeline depth (--in-flight), not by the clock.</summary>
+    public bool FixedInFlight => InFlight > 0;
 
     public string? Validate()
     {
@@ -74,6 +79,9 @@ public sealed class HogwildVerb : TrainingOptions, IVerb
         if (Updates > 0 && Epochs > 0) return "give --updates or --epochs, not both";
         if (!(DelayMs >= 0) || !double.IsFinite(DelayMs) || DelayMs > 60_000)
             return $"--delay-ms must be between 0 and 60000 (got {DelayMs.ToString(CultureInfo.InvariantCulture)})";
+        if (InFlight < 0 || InFlight > 100_000) return $"--in-flight must be between 0 and 100000 (got {InFlight})";
+        if (InFlight > 0 && DelayMs > 0) return "give --delay-ms or --in-flight, not both";
+        if (InFlight > 0 && DelayMode != "defer") return "--in-flight needs --delay-mode defer";
         if (!DelayDists.Contains(DelayDist)) return $"--delay-dist must be one of {string.Join(", ", DelayDists)} (got '{DelayDist}')";
         if (!DelayModes.Contains(DelayMode)) return $"--delay-mode must be one of {string.Join(", ", DelayModes)} (got '{DelayMode}')";
         if (MaxInFlight < 1) return $"--max-in-flight must be at least 1 (got {MaxInFlight})";
@@ -99,7 +107,7 @@ public sealed class HogwildVerb : TrainingOptions, IVerb
         if (!Dense)
             s += string.Create(c, $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R}");
         return s + string.Create(c,
-            $";updates={Updates};epochs={Epochs};delay={DelayMs:R}/{DelayDist}/{DelayMode}/{MaxInFlight};lr_policy={LrPolicy};update={Update};toy={ToyGradient}");
+            $";updates={Updates};epochs={Epochs};delay={DelayMs:R}/{InFlight}/{DelayDist}/{DelayMode}/{MaxInFlight};lr_policy={LrPolicy};update={Update};toy={ToyGradient}");
     }
 
     public int Run() => MpiSession.Run(mpi => new HogwildTrainer(mpi, this).Run());

@@ -33,8 +33,16 @@ public sealed class PlotVerb : IVerb
     {
         var labels = Labels.ToList();
         var runs = Runs.Select((r, i) => RunRecord.Load(r, labels.Count > 0 ? labels[i] : null)).ToList();
-        // Hogwild runs have no epochs: they are compared against updates (with any synchronous reference runs).
-        var paths = runs.Any(r => r.IsHogwild) ? RunPlots.WriteHogwild(runs, Out, Prefix) : RunPlots.WriteAll(runs, Out, Prefix);
+        // Hogwild runs have no epochs: they are compared against updates (with any synchronous reference runs,
+        // labelled as such unless --labels says otherwise).
+        bool hogwild = runs.Any(r => r.IsHogwild);
+        if (hogwild && labels.Count == 0)
+            runs = runs.Select(r => r.IsHogwild ? r : new RunRecord
+            {
+                Directory = r.Directory, Summary = r.Summary, Steps = r.Steps, Epochs = r.Epochs,
+                Label = $"sync {r.Label}, lr {(double?)r.Summary["lr"]}",
+            }).ToList();
+        var paths = hogwild ? RunPlots.WriteHogwild(runs, Out, Prefix) : RunPlots.WriteAll(runs, Out, Prefix);
         foreach (string path in paths) Console.WriteLine($"wrote {path}");
         return 0;
     }

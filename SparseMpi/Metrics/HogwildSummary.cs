@@ -26,6 +26,8 @@ public sealed class HogwildSummary
     public double Momentum { get; set; }
     public int BatchSizePerRank { get; set; }
     public double DelayMs { get; set; }
+    /// <summary>--in-flight: deferred writes leave after this many further updates of the same rank (0: by time).</summary>
+    public int InFlight { get; set; }
     public string DelayDist { get; set; } = "";
     public string DelayMode { get; set; } = "";
     /// <summary>Mean delay actually injected per update (sleep: slept; defer: time from ready to written), ms.</summary>

@@ -63,8 +63,12 @@ public sealed class RunRecord
         string? compressor = (string?)s["compressor"];
         if (compressor == null) return Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
         if ((string?)s["mode"] == "hogwild")
+        {
+            string delay = (int?)s["in_flight"] is > 0 and int depth ? $", {depth} in flight"
+                : (double?)s["delay_ms"] is > 0 and double ms ? $", {(string?)s["delay_mode"]} {ms:0.##} ms {(string?)s["delay_dist"]}" : "";
             return $"hogwild {(compressor == "none" ? "dense" : $"{compressor} {(double)s["density"]!:0.####}")}" +
-                ((string?)s["lr_policy"] == "staleness-aware" ? " lr/tau" : "") + $", mean staleness {(double)s["staleness"]!["mean"]!:0.#}";
+                ((string?)s["lr_policy"] == "staleness-aware" ? " lr/tau" : "") + delay + $", mean staleness {(double)s["staleness"]!["mean"]!:0.#}";
+        }
         if (compressor == "none") return "dense";
         string label = compressor;
         if ((string?)s["k_rule"] == "dynamic") label += $" dynamic {(string?)s["cost_model"]}";

@@ -55,7 +55,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
             ? new SnapshotEvaluator(evalModel, EvaluationSet(data!.Test), options.EvalBatchSize, evalEvery, options.Out, wall) : null;
         if (root)
             Console.WriteLine($"hogwild: {options.Model} (d = {model.D}) on {_world.Size} ranks, {options.Compressor}, {options.Update} writes, " +
-                $"lr {options.LrPolicy}, delay {options.DelayMs} ms {options.DelayDist} ({options.DelayMode}), {total} updates");
+                $"lr {options.LrPolicy}, delay {(options.FixedInFlight ? $"{options.InFlight} updates in flight per rank" : $"{options.DelayMs} ms")} {options.DelayDist} ({options.DelayMode}), {total} updates");
         evaluator?.EvaluateNow(shared); // the starting point, before the clock runs
 
         _world.Barrier();
@@ -110,7 +110,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
                 Density = options.Dense ? 1.0 : (double)options.KFor(model.D) / model.D, K = options.Dense ? model.D : options.KFor(model.D),
                 ErrorFeedback = !options.Dense && options.UseErrorFeedback, UpdateMode = options.Update, LrPolicy = options.LrPolicy,
                 Lr = options.Lr, Momentum = options.Momentum, BatchSizePerRank = options.BatchSize,
-                DelayMs = options.DelayMs, DelayDist = options.DelayDist, DelayMode = options.DelayMode,
+                DelayMs = options.DelayMs, InFlight = options.InFlight, DelayDist = options.DelayDist, DelayMode = options.DelayMode,
                 DelayMsMeasured = statistics.DelayMsTotal / Math.Max(1, applied), PeakInFlight = statistics.PeakInFlight,
                 Seed = options.Seed, ToyGradient = options.ToyGradient,
                 Updates = applied, UpdatesPerRank = statistics.UpdatesPerRank, UpdatesPerSecond = applied / loopSeconds,

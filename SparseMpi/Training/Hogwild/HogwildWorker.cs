@@ -69,7 +69,9 @@ public sealed class HogwildWorker
         }
         if (dense && options.Momentum > 0) _momentum = new float[d];
         _delay = new UpdateDelay(options.DelayMs, options.DelayDist, options.Seed, rank);
-        _inFlight = new InFlightUpdates(options.Defer ? options.MaxInFlight : 1, () => new PendingUpdate(d, capacity, dense));
+        // With a fixed depth L the set is full at L + 1: the update just computed joins and the oldest goes out.
+        int limit = !options.Defer ? 1 : options.FixedInFlight ? options.InFlight + 1 : options.MaxInFlight;
+        _inFlight = new InFlightUpdates(limit, () => new PendingUpdate(d, capacity, dense));
     }
 
     /// <summary>
@@ -92,7 +94,7 @@ public sealed class HogwildWorker
                 _inFlight.Release(update);
                 break;
             }
-            if (_delay.None)
+            if (_delay.None && !_o.FixedInFlight)
             {
                 Write(update);
                 _inFlight.Release(update);
@@ -109,9 +111,9 @@ public sealed class HogwildWorker
             else
             {
                 update.ComputedTimestamp = Stopwatch.GetTimestamp();
-                update.DueTimestamp = update.ComputedTimestamp + _delay.NextTicks();
+                update.DueTimestamp = _o.FixedInFlight ? long.MaxValue : update.ComputedTimestamp + _delay.NextTicks();
                 _inFlight.Add(update);
-                if (_inFlight.Full) WriteEarliest(); // the limit reached: wait for the oldest
+                if (_inFlight.Full) WriteEarliest(); // the limit reached: the oldest goes out
             }
         }
         // Everything claimed must be applied, so the applied counter ends at exactly the total; after a stop the
@@ -223,10 +225,11 @@ public sealed class HogwildWorker
             WriteAged(first);
     }
 
+    /// <summary>Writes the update due first: when its time has come, or at once with a fixed in-flight depth.</summary>
     void WriteEarliest()
     {
         var first = _inFlight.Earliest()!;
-        WaitUntil(first.DueTimestamp);
+        if (!_o.FixedInFlight) WaitUntil(first.DueTimestamp);
         WriteAged(first);
     }
 

@@ -28,7 +28,7 @@ public sealed class PendingUpdate
     /// <summary>Stopwatch timestamp at which the update was ready (its delay starts).</summary>
     public long ComputedTimestamp { get; set; }
 
-    /// <summary>Stopwatch timestamp at which a deferred update may be written.</summary>
+    /// <summary>Stopwatch timestamp at which a deferred update may be written (long.MaxValue: only when forced out).</summary>
     public long DueTimestamp { get; set; }
 }
 
@@ -64,11 +64,11 @@ public sealed class InFlightUpdates(int limit, Func<PendingUpdate> create)
         Peak = Math.Max(Peak, _waiting.Count);
     }
 
-    /// <summary>The waiting update with the earliest due time, or null (with exponential delays due order is not FIFO).</summary>
+    /// <summary>The waiting update due first, or null (with exponential delays due order is not FIFO).</summary>
     public PendingUpdate? Earliest()
     {
         PendingUpdate? first = null;
-        foreach (var u in _waiting)
+        foreach (var u in _waiting) // in insertion order, so equal due times leave first in, first out
             if (first == null || u.DueTimestamp < first.DueTimestamp) first = u;
         return first;
     }
