@@ -17,11 +17,12 @@ IN_FLIGHT=${IN_FLIGHT:-0 2 7}
 DEFER_DELAYS=${DEFER_DELAYS:-7 35}
 STRAGGLER_DELAY=${STRAGGLER_DELAY:-10}
 THROUGHPUT_UPDATES=${THROUGHPUT_UPDATES:-2000}
-THROUGHPUT_REPEATS=${THROUGHPUT_REPEATS:-2}
+THROUGHPUT_REPEATS=${THROUGHPUT_REPEATS:-5}
 RUNS=${RUNS:-runs/experiment-hogwild}
 OUT=${OUT:-docs/results/hogwild}
 MPIEXEC=${MPIEXEC:-mpiexec --oversubscribe --bind-to none}
 BIN=${BIN:-bin/sparsempi}
+PARTS=${PARTS:-accuracy delays throughput report} # run a subset, e.g. PARTS="throughput report"
 export TERM=dumb OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mkdir -p "$RUNS" "$OUT"
 
@@ -37,7 +38,10 @@ run() { # directory, verb and options...
   $MPIEXEC -n "$RANKS" "$BIN" "$@" --out "$RUNS/$dir" | tail -n 1
 }
 
-for seed in $SEEDS; do
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+first=${SEEDS%% *}
+
+part accuracy && for seed in $SEEDS; do
   for depth in $IN_FLIGHT; do
     for m in dense topk dense-lrtau; do
       if [ "$depth" = 0 ]; then delay=""; else delay="--delay-mode defer --in-flight $depth"; fi
@@ -53,15 +57,16 @@ done
 
 # Injected time delays (dense, first seed): sleep-mode stragglers cannot raise the mean staleness above RANKS - 1
 # (docs/ARCHITECTURE.md); deferred writes can, by an amount that depends on the machine's speed.
-first=${SEEDS%% *}
+part delays && {
 run "dense_sleep${STRAGGLER_DELAY}exp_s$first" hogwild $common ${method[dense]} --delay-ms "$STRAGGLER_DELAY" --delay-dist exp --seed "$first"
 for delay in $DEFER_DELAYS; do
   run "dense_defer${delay}ms_s$first" hogwild $common ${method[dense]} --delay-ms "$delay" --delay-mode defer --seed "$first"
 done
+}
 
 # Throughput: racy vs atomic, dense vs top-k, no delay, no evaluation during the loop.
 # Repeated and interleaved, since other work on the machine shifts the absolute numbers.
-for rep in $(seq "$THROUGHPUT_REPEATS"); do
+part throughput && for rep in $(seq "$THROUGHPUT_REPEATS"); do
   for m in dense topk; do
     for u in atomic racy; do
       run "throughput_${m}_${u}_r${rep}" hogwild --model mlp --updates "$THROUGHPUT_UPDATES" --eval-every 1000000000 ${method[$m]} --update "$u"
@@ -71,6 +76,7 @@ done
 
 # Plots: accuracy against updates per staleness level (first seed, with the synchronous references); staleness
 # histograms of all levels and of the time-delay runs.
+part report || exit 0
 for depth in $IN_FLIGHT; do
   "$BIN" plot "$RUNS/dense_inflight${depth}_s$first" "$RUNS/topk_inflight${depth}_s$first" "$RUNS/dense-lrtau_inflight${depth}_s$first" \
     "$RUNS/sync-lr0.05_s$first" "$RUNS/sync-lr0.2_s$first" --out "$OUT" --prefix "inflight${depth}-"

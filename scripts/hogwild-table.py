@@ -19,6 +19,10 @@ def acc_at(points, u):
             return a0 if u1 == u0 else a0 + (a1 - a0) * (u - u0) / (u1 - u0)
     return float("nan")
 
+def late_mean(points, u):
+    late = [p["test_accuracy"] for p in points if p["updates"] >= u]
+    return sum(late) / len(late) if late else float("nan")
+
 def fmt(values, spec):
     if not values: return ""
     mean = sum(values) / len(values)
@@ -39,23 +43,29 @@ first = next(iter(grid.values()))[0]
 updates, ranks, seeds = first["updates"], first["ranks"], len(next(iter(grid.values())))
 half = updates // 2
 
+def median(values, spec):
+    v = sorted(values)
+    mid = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    return format(mid, spec) if len(v) == 1 else f"{format(mid, spec)} ({format(v[0], spec)}-{format(v[-1], spec)})"
+
 def staleness_cells(rs):
     st = [r["staleness"] for r in rs]
     return (f"{fmt([s['mean'] for s in st], '.1f')} | {fmt([s['p50'] for s in st], '.0f')} | {fmt([s['p90'] for s in st], '.0f')} | "
             f"{fmt([s['max'] for s in st], '.0f')}")
 
 print(f"### Accuracy at equal updates ({ranks} ranks, {updates} updates per run, {seeds} seed(s): mean (each seed))\n")
-print(f"| method | injected | mean staleness | p50 | p90 | max | updates/s | accuracy at {half} updates | final accuracy ({updates} updates) |")
-print("|---|---|---|---|---|---|---|---|---|")
+print(f"| method | injected | mean staleness | p50 | p90 | max | updates/s | accuracy at {half} updates | mean accuracy of the evaluations from {half} to {updates} | final accuracy ({updates} updates) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for key in sorted(grid, key=lambda k: (k[1], order[k[0]])):
     m, depth = key
     rs = grid[key]
     print(f"| {names[m]} | {'nothing' if depth == 0 else f'{depth} updates in flight per rank'} | {staleness_cells(rs)} | "
           f"{fmt([r['updates_per_second'] for r in rs], '.0f')} | {fmt([acc_at(r['accuracy_over_updates'][:-1], half) for r in rs], '.4f')} | "
+          f"{fmt([late_mean(r['accuracy_over_updates'], half) for r in rs], '.4f')} | "
           f"{fmt([r['test_accuracy'] for r in rs], '.4f')} |")
 for lr, rs in sorted(sync.items()):
     print(f"| synchronous dense `train`, lr {lr} ({updates // ranks} steps of {ranks} x 64) | - | 0 | 0 | 0 | 0 | "
-          f"{fmt([r['samples_per_second'] / r['batch_size_per_rank'] for r in rs], '.0f')} batches/s | | {fmt([r['test_accuracy'] for r in rs], '.4f')} |")
+          f"{fmt([r['samples_per_second'] / r['batch_size_per_rank'] for r in rs], '.0f')} batches/s | | | {fmt([r['test_accuracy'] for r in rs], '.4f')} |")
 
 if timed:
     print(f"\n### Injected time delays on this machine (dense async, {updates} updates)\n")
@@ -69,10 +79,10 @@ if timed:
               f"{fmt([r['peak_in_flight'] for r in rs], '.0f')} | {fmt([r['updates_per_second'] for r in rs], '.0f')} | {fmt([r['test_accuracy'] for r in rs], '.4f')} |")
 
 if throughput:
-    print(f"\n### Throughput ({ranks} ranks, no delay, no evaluation during the loop; repeats: mean (each))\n")
-    print("| compressor | writes | updates | updates/s | ms write per update | ms gradient + compression per update | mean staleness | bytes written into shared memory |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"\n### Throughput ({ranks} ranks, no delay, no evaluation during the loop; {len(next(iter(throughput.values())))} interleaved repeats: median (min-max))\n")
+    print("| compressor | writes | updates | updates/s | updates per CPU second (all ranks) | ms write per update | ms gradient + compression per update | mean staleness | bytes written into shared memory |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (m, u), rs in sorted(throughput.items()):
-        print(f"| {'dense' if m == 'dense' else 'top-k 0.01'} | {u} | {rs[0]['updates']} | {fmt([r['updates_per_second'] for r in rs], '.0f')} | "
-              f"{fmt([r['ms_write'] for r in rs], '.3f')} | {fmt([r['ms_gradient'] for r in rs], '.2f')} | "
-              f"{fmt([r['staleness']['mean'] for r in rs], '.2f')} | {rs[0]['bytes_written_total'] / 1e6:.1f} MB |")
+        print(f"| {'dense' if m == 'dense' else 'top-k 0.01'} | {u} | {rs[0]['updates']} | {median([r['updates_per_second'] for r in rs], '.0f')} | "
+              f"{median([r['updates_per_cpu_second'] for r in rs], '.0f')} | {median([r['ms_write'] for r in rs], '.3f')} | {median([r['ms_gradient'] for r in rs], '.2f')} | "
+              f"{median([r['staleness']['mean'] for r in rs], '.2f')} | {rs[0]['bytes_written_total'] / 1e6:.1f} MB |")

@@ -40,6 +40,10 @@ public sealed class HogwildSummary
     public long Updates { get; set; }
     public long[] UpdatesPerRank { get; set; } = [];
     public double UpdatesPerSecond { get; set; }
+    /// <summary>CPU seconds of all ranks' processes during the loop (rank 0's evaluations included).</summary>
+    public double CpuSeconds { get; set; }
+    /// <summary>updates / cpu_seconds: the throughput measure that other load on the machine disturbs least.</summary>
+    public double UpdatesPerCpuSecond { get; set; }
     /// <summary>Seconds from the start barrier to the end barrier (the asynchronous phase).</summary>
     public double LoopSeconds { get; set; }
     public double WallSeconds { get; set; }

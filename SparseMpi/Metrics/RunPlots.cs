@@ -44,7 +44,10 @@ public static class RunPlots
             var histogram = Lines(hogwild, "Staleness of updates", "staleness (updates applied between snapshot and write)", "fraction of updates",
                 r => Fractions(r.StalenessHistogram), logX: false);
             foreach (var line in histogram.GetPlottables().OfType<ScottPlot.Plottables.Scatter>())
+            {
                 line.ConnectStyle = ConnectStyle.StepHorizontal;
+                line.MarkerSize = 0;
+            }
             written.Add(Save(histogram, outDir, prefix + "staleness_histogram.png"));
         }
         return written;

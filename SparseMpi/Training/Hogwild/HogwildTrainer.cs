@@ -60,6 +60,8 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
 
         _world.Barrier();
         double start = mpi.Wtime();
+        // CPU time as well as wall time: on a shared machine other processes stretch the wall clock, not our CPU seconds.
+        TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         double lastPrint = 0;
         void RootDuties()
         {
@@ -81,6 +83,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
                 Thread.Sleep(1);
             }
         }
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         _world.Barrier();
         double loopSeconds = mpi.Wtime() - start;
         shared.Sync(); // every rank's last stores are visible to every rank's loads from here on
@@ -97,6 +100,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
         shared.Parameters.CopyTo(model.ParameterSpan);
         Evaluation final = data != null ? DistributedEvaluation.Evaluate(_world, model, data.Test, options.EvalBatchSize) : default;
         var statistics = RankStatistics.Gather(_world, worker);
+        cpuSeconds = _world.Allreduce(cpuSeconds, ReduceOp.Sum);
         worker.Staleness.MergeAcross(_world);
         long applied = shared.Applied;
         ulong hash = model.ParameterHash();
@@ -114,6 +118,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
                 DelayMsMeasured = statistics.DelayMsTotal / Math.Max(1, applied), PeakInFlight = statistics.PeakInFlight,
                 Seed = options.Seed, ToyGradient = options.ToyGradient,
                 Updates = applied, UpdatesPerRank = statistics.UpdatesPerRank, UpdatesPerSecond = applied / loopSeconds,
+                CpuSeconds = cpuSeconds, UpdatesPerCpuSecond = applied / cpuSeconds,
                 LoopSeconds = loopSeconds, WallSeconds = wall.Elapsed.TotalSeconds, EvalSeconds = evaluator?.Seconds ?? 0,
                 MsSnapshot = 1000 * statistics.SecondsSnapshot / Math.Max(1, applied),
                 MsGradient = 1000 * statistics.SecondsGradient / Math.Max(1, applied),
