@@ -40,6 +40,18 @@ public class HogwildIntegrationTests
     }
 
     [Test]
+    public void MpichSharedWindowGivesTheSameExactSum()
+    {
+        using var run = new RunDirectory();
+        var r = ProgramRunner.Run($"hogwild --toy-gradient --updates 600 --compressor none --out {run.Path}", 2, Launcher.Mpich, timeoutSeconds: 120);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        var s = run.Summary();
+        Assert.That((string)s["mpi_library"]!, Does.Contain("MPICH"));
+        Assert.That((long)s["updates"]!, Is.EqualTo(600));
+        Assert.That((string)s["parameter_hash"]!, Is.EqualTo(Fnv1a.Hash(ToyGradient.SerialSum(MlpD, Longs(s["updates_per_rank"]))).ToString("x16")));
+    }
+
+    [Test]
     public void RacyModeRunsAndReportsItsCounts()
     {
         using var run = new RunDirectory();
