@@ -18,12 +18,14 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic
+.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
 	@echo "make test   all tests, ending with 'N passed, N failed'"
 	@echo "make slurm-test   the batch scripts in jobs/ under a throw-away one-node Slurm (needs root)"
+	@echo "make bench-topk | bench-comm | bench-startup   kernel, collective and start-up benchmarks"
+	@echo "make experiment-topk | experiment-dynamic | experiment-hogwild   the experiments in docs/results/" 
 	@echo "make deps | build | clean"
 
 deps:
@@ -61,6 +63,11 @@ experiment-topk: build
 
 experiment-dynamic: build
 	jobs/experiment-dynamic.sh
+
+# Asynchronous dense vs top-k vs staleness-aware lr at three staleness levels (docs/results/hogwild/README.md).
+experiment-hogwild: build
+	@scripts/deps.sh python3   # its table script (scripts/hogwild-table.py)
+	MPIEXEC="$(MPIEXEC)" RANKS=$(RANKS) scripts/experiment-hogwild.sh
 
 clean:
 	rm -rf bin TestResults */bin */obj

@@ -93,6 +93,19 @@ public class DynamicSparsityTests
     }
 
     [Test]
+    public void StepShapedCostStopsLongBeforeTheLastCandidate()
+    {
+        // Decaying magnitudes (as in a gradient): once even an unbounded run of the next-largest entry at the
+        // cheapest per-entry price cannot beat the best ratio, the scan stops. The choice equals brute force.
+        var (idx, val) = Candidates(11, 20000, "normal");
+        var cost = new PacketCostModel(28, 8, 1500, 64);
+        var rule = new DynamicSparsity(cost);
+        int k = rule.Choose(idx.ToArray(), val.ToArray(), idx.Length);
+        Assert.That(k, Is.EqualTo(DynamicSparsity.ChooseByBruteForce(val, cost)));
+        Assert.That(rule.LastScanned, Is.LessThan(idx.Length / 4), "the scan went on to the end");
+    }
+
+    [Test]
     public void PayloadModelRefusesNoFixedPart() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new PayloadCostModel(0, 64));
 

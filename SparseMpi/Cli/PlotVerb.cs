@@ -4,7 +4,7 @@ using SparseMpi.Metrics;
 namespace SparseMpi.Cli;
 
 /// <summary><c>plot</c>: compares finished runs in PNG plots (accuracy and loss against epochs and bytes).</summary>
-[Verb("plot", HelpText = "Plot test accuracy and training loss of runs against epochs and bytes sent (PNG).")]
+[Verb("plot", HelpText = "Plot test accuracy and training loss of runs against epochs and bytes sent (PNG); with hogwild runs, accuracy against updates and staleness histograms.")]
 public sealed class PlotVerb : IVerb
 {
     [Value(0, MetaName = "RUN_DIR", Min = 1, HelpText = "Run directories (each with summary.json and metrics.jsonl).")]
@@ -22,6 +22,9 @@ public sealed class PlotVerb : IVerb
     [Option("title", Default = "Results", HelpText = "Heading of results.md.")]
     public string Title { get; set; } = "Results";
 
+    [Option("prefix", Default = "", HelpText = "Prepended to every PNG file name (to keep several comparisons in one directory).")]
+    public string Prefix { get; set; } = "";
+
     public string? Validate()
     {
         if (TargetLoss is double t && !(t > 0 && double.IsFinite(t))) return $"--target-loss must be a positive number (got {t})";
@@ -37,9 +40,20 @@ public sealed class PlotVerb : IVerb
     {
         var labels = Labels.ToList();
         var runs = Runs.Select((r, i) => RunRecord.Load(r, labels.Count > 0 ? labels[i] : null)).ToList();
-        foreach (string path in RunPlots.WriteAll(runs, Out)) Console.WriteLine($"wrote {path}");
+        // Hogwild runs have no epochs: they are compared against updates (with any synchronous reference runs,
+        // labelled as such unless --labels says otherwise).
+        bool hogwild = runs.Any(r => r.IsHogwild);
+        if (hogwild && labels.Count == 0)
+            runs = runs.Select(r => r.IsHogwild ? r : new RunRecord
+            {
+                Directory = r.Directory, Summary = r.Summary, Steps = r.Steps, Epochs = r.Epochs,
+                Label = $"sync {r.Label}, lr {(double?)r.Summary["lr"]}",
+            }).ToList();
+        var paths = hogwild ? RunPlots.WriteHogwild(runs, Out, Prefix) : RunPlots.WriteAll(runs, Out, Prefix);
+        foreach (string path in paths) Console.WriteLine($"wrote {path}");
+        if (hogwild) return 0;
         string table = $"# {Title}\n\n" + (TargetLoss is double t ? $"Target training loss (smoothed): {t}\n\n" : "") + ResultsTable.Markdown(runs, TargetLoss);
-        string tablePath = Path.Combine(Out, "results.md");
+        string tablePath = Path.Combine(Out, Prefix + "results.md");
         AtomicFile.WriteAllText(tablePath, table);
         Console.WriteLine($"wrote {tablePath}");
         Console.Write(table);

@@ -8,6 +8,7 @@ public static class Program
     static readonly Type[] Verbs =
     [
         typeof(TrainVerb),
+        typeof(HogwildVerb),
         typeof(CheckMpiVerb),
         typeof(PlotVerb),
         typeof(FitMpiCostVerb),

@@ -15,24 +15,6 @@ public sealed class TrainVerb : TrainingOptions, IVerb
     [Option("max-steps", Default = 0L, HelpText = "Stop after this many steps in total (0: no limit; for quick runs).")]
     public long MaxSteps { get; set; }
 
-    [Option("compressor", Default = "topk", HelpText = "Gradient compressor: none (dense MPI_Allreduce), topk (exact), topk-approx (sampled threshold, up to 1.5k), randomk, threshold.")]
-    public string Compressor { get; set; } = "topk";
-
-    [Option("density", Default = 0.01, HelpText = "Fraction of the d entries each rank sends per step (k = round(d * density)).")]
-    public double Density { get; set; } = 0.01;
-
-    [Option('k', Default = 0, HelpText = "(also --k) Entries each rank sends per step; overrides --density when > 0.")]
-    public int K { get; set; }
-
-    [Option("error-feedback", Default = "true", HelpText = "true: keep what was not sent and add it to the next step (Alistarh et al.); false: drop it.")]
-    public string ErrorFeedback { get; set; } = "true";
-
-    [Option("momentum-masking", Default = "true", HelpText = "true: zero the momentum of entries just sent (DGC's momentum factor masking).")]
-    public string MomentumMasking { get; set; } = "true";
-
-    [Option("threshold", Default = 0.0, HelpText = "For --compressor threshold: send every entry with |acc| >= this (at most k of them).")]
-    public double Threshold { get; set; }
-
     [Option("warmup-epochs", Default = 0, HelpText = "Density warm-up as in DGC: decay geometrically from dense to --density over this many epochs.")]
     public int WarmupEpochs { get; set; }
 
@@ -81,17 +63,12 @@ public sealed class TrainVerb : TrainingOptions, IVerb
     [Option("resume", HelpText = "Continue the run in this directory from its latest checkpoint (and write into it).")]
     public string? Resume { get; set; }
 
-    public static readonly string[] Compressors = ["none", "topk", "topk-approx", "randomk", "threshold"];
     public static readonly string[] CostModels = ["payload", "packet", "mpi"];
 
     public bool DynamicK => KRule == "dynamic";
 
     /// <summary>The dynamic rule's k_max for a model of <paramref name="d"/> parameters.</summary>
     public int KMaxFor(int d) => KMax > 0 ? Math.Min(KMax, d) : Math.Max(1, d / 10);
-
-    public bool Dense => Compressor == "none";
-    public bool UseErrorFeedback => ErrorFeedback == "true";
-    public bool UseMomentumMasking => MomentumMasking == "true";
     public WireFormat WireFormat
     {
         get
@@ -101,9 +78,6 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         }
     }
 
-    /// <summary>k for a model of <paramref name="d"/> parameters.</summary>
-    public int KFor(int d) => K > 0 ? K : FixedKSchedule.KForDensity(d, Density);
-
     public string? Validate()
     {
         if (ValidateShared() is string problem) return problem;
@@ -111,13 +85,7 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         if (MaxSteps < 0) return $"--max-steps must not be negative (got {MaxSteps})";
         if (LogEvery < 1) return $"--log-every must be at least 1 (got {LogEvery})";
         if (CheckpointEvery < 0) return $"--checkpoint-every must not be negative (got {CheckpointEvery})";
-        if (!Compressors.Contains(Compressor)) return $"unknown compressor '{Compressor}'; valid: {string.Join(", ", Compressors)}";
-        if (!(Density > 0 && Density <= 1)) return $"--density must be in (0, 1] (got {Density.ToString(CultureInfo.InvariantCulture)})";
-        if (K < 0) return $"--k must be at least 1 (got {K})";
-        if (ErrorFeedback is not ("true" or "false")) return $"--error-feedback must be true or false (got '{ErrorFeedback}')";
-        if (MomentumMasking is not ("true" or "false")) return $"--momentum-masking must be true or false (got '{MomentumMasking}')";
-        if (!double.IsFinite(Threshold) || Threshold < 0) return $"--threshold must be a finite number >= 0 (got {Threshold.ToString(CultureInfo.InvariantCulture)})";
-        if (Compressor == "threshold" && Threshold == 0) return "--compressor threshold needs --threshold TAU > 0";
+        if (ValidateCompression() is string compressionProblem) return compressionProblem;
         if (WarmupEpochs < 0) return $"--warmup-epochs must not be negative (got {WarmupEpochs})";
         if (!Collectives.Sparse.WireFormat.TryParse($"{IndexFormat}:{ValueFormat}", out _))
             return $"unknown wire format --index-format {IndexFormat} --value-format {ValueFormat}; index formats: int32, delta; value formats: fp32, fp16, bf16";
@@ -136,10 +104,9 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         return null;
     }
 
-    /// <summary>Checks k against the model's d once it is known (k outside 1..d is an error, not clamped).</summary>
-    public string? ValidateFor(int d) =>
-        !Dense && K > d ? $"--k {K} is outside 1..d = {d} for model {Model}"
-        : DynamicK && KMax > d ? $"--k-max {KMax} is outside 1..d = {d} for model {Model}" : null;
+    /// <summary>k and k_max against the model's d once it is known (outside 1..d is an error, not clamped).</summary>
+    public override string? ValidateFor(int d) =>
+        base.ValidateFor(d) ?? (DynamicK && KMax > d ? $"--k-max {KMax} is outside 1..d = {d} for model {Model}" : null);
 
     public override string MathConfiguration()
     {

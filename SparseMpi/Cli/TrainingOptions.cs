@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CommandLine;
+using SparseMpi.Training;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Models;
 
@@ -24,17 +25,47 @@ public abstract class TrainingOptions
     [Option("lr", Default = 0.05, HelpText = "Learning rate.")]
     public double Lr { get; set; } = 0.05;
 
+    /// <summary>Virtual so a verb can document its own default (hogwild: 0).</summary>
     [Option("momentum", Default = 0.9, HelpText = "Momentum (applied before compression: local momentum accumulation, as in DGC).")]
-    public double Momentum { get; set; } = 0.9;
+    public virtual double Momentum { get; set; } = 0.9;
 
     [Option("seed", Default = 1L, HelpText = "Seed of initialisation, data order and random compressors; runs are reproducible for a fixed rank count.")]
     public long Seed { get; set; } = 1;
 
     [Option("out", Default = "runs/train", HelpText = "Run directory: summary.json, metrics.jsonl/csv, tensorboard/, checkpoints/.")]
-    public string Out { get; set; } = "runs/train";
+    public virtual string Out { get; set; } = "runs/train";
 
     [Option("eval-batch-size", Default = 1000, HelpText = "Batch size of test-set evaluation.")]
     public int EvalBatchSize { get; set; } = 1000;
+
+    // Compression: the compressor / memory pair every training verb shares (what is exchanged differs per verb).
+
+    [Option("compressor", Default = "topk", HelpText = "Gradient compressor: none (dense), topk (exact), topk-approx (sampled threshold, up to 1.5k), randomk, threshold.")]
+    public string Compressor { get; set; } = "topk";
+
+    [Option("density", Default = 0.01, HelpText = "Fraction of the d entries each rank sends per step (k = round(d * density)).")]
+    public double Density { get; set; } = 0.01;
+
+    [Option('k', Default = 0, HelpText = "(also --k) Entries each rank sends per step; overrides --density when > 0.")]
+    public int K { get; set; }
+
+    [Option("error-feedback", Default = "true", HelpText = "true: keep what was not sent and add it to the next step (Alistarh et al.); false: drop it.")]
+    public string ErrorFeedback { get; set; } = "true";
+
+    [Option("momentum-masking", Default = "true", HelpText = "true: zero the momentum of entries just sent (DGC's momentum factor masking).")]
+    public string MomentumMasking { get; set; } = "true";
+
+    [Option("threshold", Default = 0.0, HelpText = "For --compressor threshold: send every entry with |acc| >= this (at most k of them).")]
+    public double Threshold { get; set; }
+
+    public static readonly string[] Compressors = ["none", "topk", "topk-approx", "randomk", "threshold"];
+
+    public bool Dense => Compressor == "none";
+    public bool UseErrorFeedback => ErrorFeedback == "true";
+    public bool UseMomentumMasking => MomentumMasking == "true";
+
+    /// <summary>k for a model of <paramref name="d"/> parameters.</summary>
+    public int KFor(int d) => K > 0 ? K : FixedKSchedule.KForDensity(d, Density);
 
     /// <summary>Checks the shared options; null when valid, else one line.</summary>
     protected string? ValidateShared()
@@ -48,6 +79,23 @@ public abstract class TrainingOptions
         if (FashionMnist.FindProblem(Data) is string dataProblem) return dataProblem;
         return null;
     }
+
+    /// <summary>Checks the compression options; null when valid, else one line.</summary>
+    protected string? ValidateCompression()
+    {
+        if (!Compressors.Contains(Compressor)) return $"unknown compressor '{Compressor}'; valid: {string.Join(", ", Compressors)}";
+        if (!(Density > 0 && Density <= 1)) return $"--density must be in (0, 1] (got {Density.ToString(CultureInfo.InvariantCulture)})";
+        if (K < 0) return $"--k must be at least 1 (got {K})";
+        if (ErrorFeedback is not ("true" or "false")) return $"--error-feedback must be true or false (got '{ErrorFeedback}')";
+        if (MomentumMasking is not ("true" or "false")) return $"--momentum-masking must be true or false (got '{MomentumMasking}')";
+        if (!double.IsFinite(Threshold) || Threshold < 0) return $"--threshold must be a finite number >= 0 (got {Threshold.ToString(CultureInfo.InvariantCulture)})";
+        if (Compressor == "threshold" && Threshold == 0) return "--compressor threshold needs --threshold TAU > 0";
+        return null;
+    }
+
+    /// <summary>Checks k against the model's d once it is known (k outside 1..d is an error, not clamped).</summary>
+    public virtual string? ValidateFor(int d) =>
+        !Dense && K > d ? $"--k {K} is outside 1..d = {d} for model {Model}" : null;
 
     /// <summary>
     /// A canonical text of every option that changes the numbers a run computes (not where it writes, nor how

@@ -21,33 +21,64 @@ public static class RunPlots
     public const int Width = 900, Height = 560;
 
     /// <summary>Writes the four standard comparison plots into <paramref name="outDir"/>; returns their paths.</summary>
-    public static List<string> WriteAll(IReadOnlyList<RunRecord> runs, string outDir)
+    public static List<string> WriteAll(IReadOnlyList<RunRecord> runs, string outDir, string prefix = "")
     {
         var written = new List<string>
         {
             Save(Lines(runs, "Test accuracy against epochs", "epoch", "test accuracy",
-                r => r.Epochs.Select(e => ((double)e.Epoch, e.TestAccuracy)), logX: false), outDir, "accuracy_vs_epochs.png"),
+                r => r.Epochs.Select(e => ((double)e.Epoch, e.TestAccuracy)), logX: false), outDir, prefix + "accuracy_vs_epochs.png"),
             Save(Lines(runs, "Training loss against epochs", "epoch", "training loss (mean over ranks)",
-                r => r.Steps.Select(s => (s.Step / r.StepsPerEpoch, s.Loss)), logX: false), outDir, "loss_vs_epochs.png"),
+                r => r.Steps.Select(s => (s.Step / r.StepsPerEpoch, s.Loss)), logX: false), outDir, prefix + "loss_vs_epochs.png"),
             Save(Lines(runs, "Test accuracy against bytes sent per rank", "bytes sent per rank", "test accuracy",
-                r => r.Epochs.Select(e => ((double)e.CumulativeBytesSent, e.TestAccuracy)), logX: true), outDir, "accuracy_vs_bytes.png"),
+                r => r.Epochs.Select(e => ((double)e.CumulativeBytesSent, e.TestAccuracy)), logX: true), outDir, prefix + "accuracy_vs_bytes.png"),
             Save(Lines(runs, "Training loss against bytes sent per rank", "bytes sent per rank", "training loss (smoothed)",
-                r => ResultsTable.Smoothed(r).Select(p => ((double)p.Step.CumulativeBytesSent, p.Loss)), logX: true), outDir, "loss_vs_bytes.png"),
+                r => ResultsTable.Smoothed(r).Select(p => ((double)p.Step.CumulativeBytesSent, p.Loss)), logX: true), outDir, prefix + "loss_vs_bytes.png"),
         };
         // Runs of the dynamic-sparsity experiment: loss against modelled cost, and k over steps.
         if (runs.Any(r => (string?)r.Summary["k_rule"] == "dynamic"))
         {
             written.Add(Save(Lines(runs, "Training loss against payload bits per rank", "payload bits per rank", "training loss (smoothed)",
-                r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPayloadBits, p.Loss)), logX: true), outDir, "loss_vs_payload_bits.png"));
+                r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPayloadBits, p.Loss)), logX: true), outDir, prefix + "loss_vs_payload_bits.png"));
             written.Add(Save(Lines(runs, "Training loss against packet bits per rank", "packet bits per rank", "training loss (smoothed)",
-                r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPacketBits, p.Loss)), logX: true), outDir, "loss_vs_packet_bits.png"));
+                r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostPacketBits, p.Loss)), logX: true), outDir, prefix + "loss_vs_packet_bits.png"));
             if (runs.Any(r => r.Steps.Any(s => s.CostMpiSeconds > 0)))
                 written.Add(Save(Lines(runs, "Training loss against modelled MPI time per rank", "modelled MPI seconds per rank", "training loss (smoothed)",
-                    r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostMpiSeconds, p.Loss)), logX: true), outDir, "loss_vs_mpi_seconds.png"));
+                    r => ResultsTable.Smoothed(r).Select(p => (p.Step.CostMpiSeconds, p.Loss)), logX: true), outDir, prefix + "loss_vs_mpi_seconds.png"));
             written.Add(Save(Lines(runs, "k sent per step (rank 0)", "step", "k",
-                r => r.Steps.Select(s => ((double)s.Step, (double)s.K)), logX: false, logY: true), outDir, "k_over_steps.png"));
+                r => r.Steps.Select(s => ((double)s.Step, (double)s.K)), logX: false, logY: true), outDir, prefix + "k_over_steps.png"));
         }
         return written;
+    }
+
+    /// <summary>
+    /// Hogwild comparisons: test accuracy against updates (synchronous runs join at steps x ranks), and the
+    /// staleness distributions (fraction of updates per staleness value, as steps).
+    /// </summary>
+    public static List<string> WriteHogwild(IReadOnlyList<RunRecord> runs, string outDir, string prefix = "")
+    {
+        var accuracy = Lines(runs, "Test accuracy against updates", "updates (mini-batch gradients applied)", "test accuracy",
+            r => r.UpdatePoints.Select(p => ((double)p.Updates, p.TestAccuracy)), logX: false);
+        accuracy.ShowLegend(Alignment.LowerRight);
+        var written = new List<string> { Save(accuracy, outDir, prefix + "accuracy_vs_updates.png") };
+        var hogwild = runs.Where(r => r.IsHogwild).ToList();
+        if (hogwild.Count > 0)
+        {
+            var histogram = Lines(hogwild, "Staleness of updates", "staleness (updates applied between snapshot and write)", "fraction of updates",
+                r => Fractions(r.StalenessHistogram), logX: false);
+            foreach (var line in histogram.GetPlottables().OfType<ScottPlot.Plottables.Scatter>())
+            {
+                line.ConnectStyle = ConnectStyle.StepHorizontal;
+                line.MarkerSize = 0;
+            }
+            written.Add(Save(histogram, outDir, prefix + "staleness_histogram.png"));
+        }
+        return written;
+    }
+
+    static IEnumerable<(double X, double Y)> Fractions(long[] counts)
+    {
+        double total = counts.Sum();
+        return counts.Select((c, s) => ((double)s, total > 0 ? c / total : 0));
     }
 
     /// <summary>One line per run; <paramref name="logX"/> plots log10 of x with decade labels.</summary>

@@ -13,6 +13,20 @@ public sealed class RunRecord
     public required IReadOnlyList<StepRecord> Steps { get; init; }
     public required IReadOnlyList<EpochResult> Epochs { get; init; }
 
+    /// <summary>A hogwild run (summary "mode": "hogwild")?</summary>
+    public bool IsHogwild => (string?)Summary["mode"] == "hogwild";
+
+    /// <summary>
+    /// Test accuracy against updates, one update being one mini-batch gradient applied: a hogwild run's
+    /// accuracy_over_updates, or a synchronous run's epoch results at steps x ranks (the same samples seen).
+    /// </summary>
+    public IReadOnlyList<AccuracyPoint> UpdatePoints => IsHogwild
+        ? Summary["accuracy_over_updates"]?.Deserialize<List<AccuracyPoint>>(Json.Line) ?? []
+        : Epochs.Select(e => new AccuracyPoint(e.Step * ((int?)Summary["ranks"] ?? 1), e.TestAccuracy, e.TestLoss, e.WallSeconds)).ToList();
+
+    /// <summary>Hogwild: updates with staleness 0, 1, 2, ...; empty for synchronous runs.</summary>
+    public long[] StalenessHistogram => Summary["staleness"]?["histogram"]?.Deserialize<long[]>(Json.Line) ?? [];
+
     /// <summary>Steps per epoch, from the summary (steps / epochs reached).</summary>
     public double StepsPerEpoch => Epochs.Count > 0 && Epochs[0].Step > 0 ? Epochs[0].Step / (double)Epochs[0].Epoch : 1;
 
@@ -48,6 +62,13 @@ public sealed class RunRecord
     {
         string? compressor = (string?)s["compressor"];
         if (compressor == null) return Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+        if ((string?)s["mode"] == "hogwild")
+        {
+            string delay = (int?)s["in_flight"] is > 0 and int depth ? $", {depth} in flight"
+                : (double?)s["delay_ms"] is > 0 and double ms ? $", {(string?)s["delay_mode"]} {ms:0.##} ms {(string?)s["delay_dist"]}" : "";
+            return $"hogwild {(compressor == "none" ? "dense" : $"{compressor} {(double)s["density"]!:0.####}")}" +
+                ((string?)s["lr_policy"] == "staleness-aware" ? " lr/tau" : "") + delay + $", mean staleness {(double)s["staleness"]!["mean"]!:0.#}";
+        }
         if (compressor == "none") return "dense";
         string label = compressor;
         if ((string?)s["k_rule"] == "dynamic") label += $" dynamic {(string?)s["cost_model"]}";

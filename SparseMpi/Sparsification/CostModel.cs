@@ -18,6 +18,12 @@ public interface ICostModel
 
     /// <summary>True when C(k) is affine in k (c0 + c1 k): then S(k)/C(k) is unimodal and a scan may stop early.</summary>
     bool IsAffine { get; }
+
+    /// <summary>
+    /// An affine lower envelope, C(k) >= Fixed + PerEntry * k for every k (exact for affine models): lets a scan
+    /// of a step-shaped cost stop once no larger k can beat the best ratio so far.
+    /// </summary>
+    (double Fixed, double PerEntry) LowerEnvelope { get; }
 }
 
 /// <summary>
@@ -33,6 +39,7 @@ public sealed class PayloadCostModel(double headerBits, double bitsPerEntry) : I
     public string Unit => "bits";
     public bool IsAffine => true;
     public double Cost(int k) => HeaderBits + k * BitsPerEntry;
+    public (double Fixed, double PerEntry) LowerEnvelope => (HeaderBits, BitsPerEntry);
 }
 
 /// <summary>
@@ -61,6 +68,16 @@ public sealed class PacketCostModel : ICostModel
     public string Unit => "bits";
     public bool IsAffine => false;
 
+    // Packets are never fuller than full: C(k) >= 8 P/(P - h) * (H + k e).
+    public (double Fixed, double PerEntry) LowerEnvelope
+    {
+        get
+        {
+            double perPayloadByte = 8.0 * PacketBytes / (PacketBytes - PacketHeaderBytes);
+            return (perPayloadByte * MessageHeaderBytes, perPayloadByte * BytesPerEntry);
+        }
+    }
+
     public double Cost(int k)
     {
         double payload = MessageHeaderBytes + k * BytesPerEntry;
@@ -85,4 +102,6 @@ public sealed class MpiTimeCostModel(double alphaSeconds, double betaSecondsPerB
 
     // A fit on noisy timings could give alpha <= 0; keep a floor so the cost stays positive.
     public double Cost(int k) => Math.Max(Alpha, 1e-9) + Math.Max(Beta, 0) * (MessageHeaderBytes + k * BytesPerEntry);
+    public (double Fixed, double PerEntry) LowerEnvelope =>
+        (Math.Max(Alpha, 1e-9) + Math.Max(Beta, 0) * MessageHeaderBytes, Math.Max(Beta, 0) * BytesPerEntry);
 }

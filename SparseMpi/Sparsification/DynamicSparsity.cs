@@ -22,6 +22,9 @@ public sealed class DynamicSparsity : ISelectionFilter
     /// <summary>S(k)/C(k) of the last choice (0 when nothing was worth sending).</summary>
     public double LastRatio { get; private set; }
 
+    /// <summary>How many candidates the last choice took from the heap before it could stop.</summary>
+    public int LastScanned { get; private set; }
+
     /// <summary>Time spent choosing, over all calls: the rule's own overhead beyond the selection pass.</summary>
     public TimeSpan Elapsed { get; private set; }
     public long Calls { get; private set; }
@@ -65,8 +68,10 @@ public sealed class DynamicSparsity : ISelectionFilter
             double ratio = s / _cost.Cost(taken);
             if (ratio > bestRatio) { bestRatio = ratio; best = taken; }
             else if (_cost.IsAffine) break; // unimodal: once the ratio falls it never rises again
+            if (n > 0 && CannotImprove(s, taken, _magnitudes[_heap[0]], bestRatio)) break;
         }
         LastRatio = bestRatio;
+        LastScanned = taken;
 
         // The chosen positions, back in ascending index order (the wire format delta-encodes them).
         Span<int> chosen = _order.AsSpan(0, best);
@@ -81,6 +86,20 @@ public sealed class DynamicSparsity : ISelectionFilter
     }
 
     int ISelectionFilter.Filter(Span<int> indices, Span<float> values, int count) => Choose(indices, values, count);
+
+    /// <summary>
+    /// True when no k' > k can beat <paramref name="best"/>: every further entry adds at most next² to S, and
+    /// C(k') >= F + E k', so S(k')/C(k') <= (S + (k' - k) next²) / (F + E k'), which is monotone in k' and so
+    /// at most the larger of its values at k' = k + 1 and k' -> infinity (next² / E).
+    /// </summary>
+    bool CannotImprove(double s, int k, float next, double best)
+    {
+        var (f, e) = _cost.LowerEnvelope;
+        double next2 = (double)next * next;
+        double atNext = (s + next2) / (f + e * (k + 1));
+        double limit = e > 0 ? next2 / e : double.PositiveInfinity;
+        return Math.Max(atNext, limit) <= best;
+    }
 
     /// <summary>Brute force of the same rule, for tests: every k from 1 to the candidate count, sorted.</summary>
     public static int ChooseByBruteForce(ReadOnlySpan<float> values, ICostModel cost)

@@ -215,21 +215,7 @@ public sealed class SyncTrainer
     }
 
     /// <summary>Test-set accuracy, each rank evaluating its own slice, summed over ranks.</summary>
-    Evaluation Evaluate(FlatModel model, ImageSet test)
-    {
-        int per = (test.Count + _world.Size - 1) / _world.Size;
-        int start = Math.Min(test.Count, _world.Rank * per), count = Math.Min(per, test.Count - start);
-        Span<double> sums = stackalloc double[3];
-        if (count > 0)
-        {
-            var e = model.Evaluate(test.Slice(start, count), _options.EvalBatchSize);
-            sums[0] = e.Accuracy * e.Samples;
-            sums[1] = e.Loss * e.Samples;
-            sums[2] = e.Samples;
-        }
-        _world.Allreduce(sums, ReduceOp.Sum);
-        return new Evaluation((int)sums[2], sums[0] / sums[2], sums[1] / sums[2]);
-    }
+    Evaluation Evaluate(FlatModel model, ImageSet test) => DistributedEvaluation.Evaluate(_world, model, test, _options.EvalBatchSize);
 
     /// <summary>Fails loudly unless every rank holds bit-identical parameters.</summary>
     void VerifyIdenticalParameters(FlatModel model)

@@ -11,14 +11,7 @@ public static class UpdateRules
     public static IUpdateRule Create(Communicator world, TrainVerb o, int d, long stepsPerEpoch, CommunicationCost cost)
     {
         if (o.Dense) return new DenseAllreduceRule(world, d, o.Momentum);
-        ICompressor compressor = o.Compressor switch
-        {
-            "topk" => new ExactTopK(),
-            "topk-approx" => new ApproximateTopK(),
-            "randomk" => new RandomK((ulong)o.Seed, world.Rank),
-            "threshold" => new HardThreshold((float)o.Threshold),
-            _ => throw new UsageException($"unknown compressor '{o.Compressor}'"),
-        };
+        ICompressor compressor = CreateCompressor(o, world.Rank);
         var memory = new ErrorFeedback(d, o.UseErrorFeedback, (float)o.Momentum, o.UseMomentumMasking);
         IGradientExchange exchange = o.Exchange == "allreduce"
             ? new DenseAllreduceExchange(world, d)
@@ -28,4 +21,14 @@ public static class UpdateRules
             : new FixedKSchedule(d, o.KFor(d), stepsPerEpoch, o.WarmupEpochs);
         return new SparsifiedRule(world, d, compressor, memory, exchange, k);
     }
+
+    /// <summary>The compressor --compressor names (not "none"), one per rank; shared by train and hogwild.</summary>
+    public static ICompressor CreateCompressor(TrainingOptions o, int rank) => o.Compressor switch
+    {
+        "topk" => new ExactTopK(),
+        "topk-approx" => new ApproximateTopK(),
+        "randomk" => new RandomK((ulong)o.Seed, rank),
+        "threshold" => new HardThreshold((float)o.Threshold),
+        _ => throw new UsageException($"unknown compressor '{o.Compressor}'"),
+    };
 }

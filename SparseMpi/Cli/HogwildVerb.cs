@@ -1,0 +1,114 @@
+using System.Globalization;
+using CommandLine;
+using SparseMpi.Training.Hogwild;
+
+namespace SparseMpi.Cli;
+
+/// <summary>
+/// <c>hogwild</c>: lock-free asynchronous (sparsified) SGD of the ranks of one node on parameters in an MPI
+/// shared-memory window, with measured staleness (Niu et al.'s Hogwild!, in the setting of Candela et al.).
+/// Model, data, compressor and error-feedback options are the ones <c>train</c> has.
+/// </summary>
+[Verb("hogwild", HelpText = "Asynchronous lock-free SGD of the ranks of ONE node on shared parameters (MPI shared-memory window), with measured staleness.")]
+public sealed class HogwildVerb : TrainingOptions, IVerb
+{
+    [Option("momentum", Default = 0.0, HelpText = "Local momentum per rank, folded in before compression as in DGC (each rank's own u; 0: plain SGD, the Hogwild! setting).")]
+    public override double Momentum { get; set; }
+
+    [Option("out", Default = "runs/hogwild", HelpText = "Run directory: summary.json, metrics.jsonl.")]
+    public override string Out { get; set; } = "runs/hogwild";
+
+    [Option("updates", Default = 0L, HelpText = "Total updates across all ranks (exactly this many are applied). 0: use --epochs.")]
+    public long Updates { get; set; }
+
+    [Option("epochs", Default = 0, HelpText = "Alternative to --updates: epochs of the training set across all ranks (updates = epochs * batches per epoch, counted over all ranks' shards). Without either: 1 epoch.")]
+    public int Epochs { get; set; }
+
+    [Option("delay-ms", Default = 0.0, HelpText = "Injected delay between a rank's snapshot and its write, in ms (mean for --delay-dist exp), seeded per rank.")]
+    public double DelayMs { get; set; }
+
+    [Option("delay-dist", Default = "fixed", HelpText = "Distribution of the injected delay: fixed or exp (exponential with mean --delay-ms: stragglers).")]
+    public string DelayDist { get; set; } = "fixed";
+
+    [Option("delay-mode", Default = "sleep", HelpText = "sleep: the rank sleeps between snapshot and write (a straggler; mean staleness stays near ranks-1). defer: the update is written when its delay has passed while the rank computes on (updates in flight; raises the mean staleness).")]
+    public string DelayMode { get; set; } = "sleep";
+
+    [Option("in-flight", Default = 0, HelpText = "With --delay-mode defer, instead of --delay-ms: each rank keeps exactly this many computed updates in flight and writes its oldest when it has computed the next, so the staleness (about ranks * (L + 1) - 1) does not depend on the machine's speed.")]
+    public int InFlight { get; set; }
+
+    [Option("max-in-flight", Default = 64, HelpText = "With --delay-mode defer: most updates a rank holds in flight; a rank with this many waits for its oldest.")]
+    public int MaxInFlight { get; set; } = 64;
+
+    [Option("lr-policy", Default = "constant", HelpText = "constant, or staleness-aware: lr / max(1, staleness) per update (Zhang et al. 2016).")]
+    public string LrPolicy { get; set; } = "constant";
+
+    [Option("update", Default = "atomic", HelpText = "How an update is added into the shared parameters: atomic (compare-and-swap per float, no lost updates) or racy (plain p[i] += v, as in Hogwild!; concurrent writers may lose additions).")]
+    public string Update { get; set; } = "atomic";
+
+    [Option("eval-every", Default = 0L, HelpText = "Rank 0 evaluates a snapshot each time this many more updates have been applied (0: updates / 20, at least 1).")]
+    public long EvalEvery { get; set; }
+
+    [Option("eval-samples", Default = 0, HelpText = "Test samples rank 0 evaluates at each --eval-every point (the first N; 0: all). The final accuracy always uses the whole test set.")]
+    public int EvalSamples { get; set; }
+
+    /// <summary>
+    /// Test mode: no model gradient; update u of rank r adds the fixed sparse vector of <see cref="ToyGradient"/>
+    /// (small integers, no lr) to parameters that start at zero, so every order of the same updates sums to the
+    /// same floats and the result can be checked exactly.
+    /// </summary>
+    [Option("toy-gradient", Hidden = true, Default = false, HelpText = "Test mode: deterministic integer updates from zero parameters, checked exactly against the serial sum.")]
+    public bool ToyGradient { get; set; }
+
+    public static readonly string[] DelayDists = ["fixed", "exp"];
+    public static readonly string[] DelayModes = ["sleep", "defer"];
+    public static readonly string[] LrPolicies = ["constant", "staleness-aware"];
+    public static readonly string[] UpdateModes = ["atomic", "racy"];
+
+    public bool StalenessAware => LrPolicy == "staleness-aware";
+    public bool Atomic => Update == "atomic";
+    public bool Defer => DelayMode == "defer";
+    /// <summary>Deferred writes are forced out by a fixed pipeline depth (--in-flight), not by the clock.</summary>
+    public bool FixedInFlight => InFlight > 0;
+
+    public string? Validate()
+    {
+        if (ValidateShared() is string problem) return problem;
+        if (ValidateCompression() is string compressionProblem) return compressionProblem;
+        if (Updates < 0) return $"--updates must not be negative (got {Updates})";
+        if (Epochs < 0) return $"--epochs must not be negative (got {Epochs})";
+        if (Updates > 0 && Epochs > 0) return "give --updates or --epochs, not both";
+        if (!(DelayMs >= 0) || !double.IsFinite(DelayMs) || DelayMs > 60_000)
+            return $"--delay-ms must be between 0 and 60000 (got {DelayMs.ToString(CultureInfo.InvariantCulture)})";
+        if (InFlight < 0 || InFlight > 100_000) return $"--in-flight must be between 0 and 100000 (got {InFlight})";
+        if (InFlight > 0 && DelayMs > 0) return "give --delay-ms or --in-flight, not both";
+        if (InFlight > 0 && DelayMode != "defer") return "--in-flight needs --delay-mode defer";
+        if (!DelayDists.Contains(DelayDist)) return $"--delay-dist must be one of {string.Join(", ", DelayDists)} (got '{DelayDist}')";
+        if (!DelayModes.Contains(DelayMode)) return $"--delay-mode must be one of {string.Join(", ", DelayModes)} (got '{DelayMode}')";
+        if (MaxInFlight < 1) return $"--max-in-flight must be at least 1 (got {MaxInFlight})";
+        if (!LrPolicies.Contains(LrPolicy)) return $"--lr-policy must be one of {string.Join(", ", LrPolicies)} (got '{LrPolicy}')";
+        if (!UpdateModes.Contains(Update)) return $"--update must be one of {string.Join(", ", UpdateModes)} (got '{Update}')";
+        if (EvalEvery < 0) return $"--eval-every must not be negative (got {EvalEvery})";
+        if (EvalSamples < 0) return $"--eval-samples must not be negative (got {EvalSamples})";
+        if (ToyGradient && Updates == 0) return "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)";
+        if (ToyGradient && StalenessAware) return "--toy-gradient adds exact integers and cannot be scaled by --lr-policy staleness-aware";
+        return null;
+    }
+
+    /// <summary>Total updates for a training set that gives <paramref name="batchesPerEpoch"/> batches over all ranks.</summary>
+    public long TotalUpdates(long batchesPerEpoch) => Updates > 0 ? Updates : Math.Max(1, Epochs) * batchesPerEpoch;
+
+    /// <summary>The evaluation interval for <paramref name="totalUpdates"/>.</summary>
+    public long EvalInterval(long totalUpdates) => EvalEvery > 0 ? EvalEvery : Math.Max(1, totalUpdates / 20);
+
+    public override string MathConfiguration()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string s = base.MathConfiguration() + $";mode=hogwild;compressor={Compressor}";
+        if (!Dense)
+            s += string.Create(c, $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R}");
+        return s + string.Create(c,
+            $";updates={Updates};epochs={Epochs};delay={DelayMs:R}/{InFlight}/{DelayDist}/{DelayMode}/{MaxInFlight};lr_policy={LrPolicy};update={Update};toy={ToyGradient}");
+    }
+
+    public int Run() => MpiSession.Run(mpi => new HogwildTrainer(mpi, this).Run());
+}
