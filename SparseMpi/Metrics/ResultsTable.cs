@@ -34,7 +34,7 @@ public static class ResultsTable
             {
                 var hit = FirstReaching(r, target);
                 if (hit == null) sb.Append(" not reached | – | – | – |");
-                else sb.Append(c, $" {hit.Step} | {hit.CostPayloadBits:0.###e0} | {hit.CostPacketBits:0.###e0} | {(hit.CostMpiSeconds > 0 ? hit.CostMpiSeconds.ToString("0.###", c) : "–")} |");
+                else sb.Append(c, $" {hit.Step} | {hit.CostPayloadBits:0.###e0} | {hit.CostPacketBits:0.###e0} | {(hit.CostMpiSeconds > 0 ? hit.CostMpiSeconds.ToString("0.###e0", c) : "–")} |");
             }
             sb.AppendLine();
         }

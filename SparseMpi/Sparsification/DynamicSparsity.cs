@@ -4,15 +4,22 @@ namespace SparseMpi.Sparsification;
 /// The dynamic sparsity rule of Khirirat, Magnússon, Aytekin and Johansson (2020): among the k_max candidates
 /// of largest magnitude, send the k that maximises S(k) / C(k), where S(k) is the sum of the k largest squared
 /// magnitudes (the guaranteed descent of a step with that top-k part is proportional to it) and C(k) the cost
-/// model's price of a k-entry message. Work is O(k_max) to build a heap plus O(k log k_max) per entry taken:
-/// nothing proportional to d. With an affine cost the ratio is unimodal (S is concave, C affine), so the scan
+/// model's price of a k-entry message. Work is O(k_max) to bucket the candidates by magnitude (a counting sort on
+/// the top bits of their float patterns) plus a sort of only the buckets the scan reaches: nothing proportional
+/// to d. With an affine cost the ratio is unimodal (S is concave, C affine), so the scan
 /// stops at the first k whose ratio falls; a step-shaped (packet) cost is scanned to k_max.
 /// </summary>
 public sealed class DynamicSparsity : ISelectionFilter
 {
+    const int BinShift = 18;            // keep sign, exponent and 5 mantissa bits of a magnitude's bit pattern
+    const int Bins = 1 << (32 - BinShift);
+
     readonly ICostModel _cost;
-    int[] _heap = [];         // candidate positions, max-heap by (magnitude desc, index asc)
-    int[] _order = [];        // positions in the order taken
+    readonly int[] _binCounts = new int[Bins];
+    readonly int[] _binEnds = new int[Bins];
+    int[] _byBin = [];          // positive candidates' positions, bin by bin, largest magnitudes first
+    uint[] _keys = [];          // bit patterns of the magnitudes
+    ulong[] _sortScratch = [];
     float[] _magnitudes = [];
 
     public DynamicSparsity(ICostModel cost) => _cost = cost;
@@ -22,7 +29,7 @@ public sealed class DynamicSparsity : ISelectionFilter
     /// <summary>S(k)/C(k) of the last choice (0 when nothing was worth sending).</summary>
     public double LastRatio { get; private set; }
 
-    /// <summary>How many candidates the last choice took from the heap before it could stop.</summary>
+    /// <summary>How many candidates the last choice took, largest first, before it could stop.</summary>
     public int LastScanned { get; private set; }
 
     /// <summary>Time spent choosing, over all calls: the rule's own overhead beyond the selection pass.</summary>
@@ -46,35 +53,30 @@ public sealed class DynamicSparsity : ISelectionFilter
     int ChooseCore(Span<int> indices, Span<float> values, int count)
     {
         Grow(count);
-        int n = 0;
-        for (int j = 0; j < count; j++)
-        {
-            float m = MathF.Abs(values[j]);
-            _magnitudes[j] = m;
-            if (m > 0f) _heap[n++] = j;
-        }
-        for (int i = n / 2 - 1; i >= 0; i--) SiftDown(i, n);
+        int n = BucketByMagnitude(values, count);
 
         double s = 0, bestRatio = 0;
-        int best = 0, taken = 0;
-        while (n > 0)
+        int best = 0, taken = 0, bin = 0, sortedEnd = 0;
+        for (int p = 0; p < n; p++)
         {
-            int top = _heap[0];
-            _heap[0] = _heap[--n];
-            SiftDown(0, n);
-            _order[taken++] = top;
-            double m = _magnitudes[top];
+            if (p == sortedEnd) sortedEnd = SortBin(p, bin++);
+            double m = _magnitudes[_byBin[p]];
             s += m * m;
+            taken++;
             double ratio = s / _cost.Cost(taken);
             if (ratio > bestRatio) { bestRatio = ratio; best = taken; }
             else if (_cost.IsAffine) break; // unimodal: once the ratio falls it never rises again
-            if (n > 0 && CannotImprove(s, taken, _magnitudes[_heap[0]], bestRatio)) break;
+            if (p + 1 < n)
+            {
+                if (p + 1 == sortedEnd) sortedEnd = SortBin(p + 1, bin++);
+                if (CannotImprove(s, taken, _magnitudes[_byBin[p + 1]], bestRatio)) break;
+            }
         }
         LastRatio = bestRatio;
         LastScanned = taken;
 
         // The chosen positions, back in ascending index order (the wire format delta-encodes them).
-        Span<int> chosen = _order.AsSpan(0, best);
+        Span<int> chosen = _byBin.AsSpan(0, best);
         chosen.Sort();
         for (int j = 0; j < best; j++)
         {
@@ -83,6 +85,51 @@ public sealed class DynamicSparsity : ISelectionFilter
             values[j] = values[from];
         }
         return best;
+    }
+
+    /// <summary>
+    /// Counting sort of the positive candidates by the top bits of their magnitude (sign, exponent and five
+    /// mantissa bits: for non-negative floats the bit pattern orders like the value), largest bin first, into
+    /// <see cref="_byBin"/>. O(count); only the bins the scan reaches are then sorted. Returns how many are positive.
+    /// </summary>
+    int BucketByMagnitude(Span<float> values, int count)
+    {
+        Array.Clear(_binCounts);
+        for (int j = 0; j < count; j++)
+        {
+            float m = MathF.Abs(values[j]);
+            _magnitudes[j] = m;
+            uint key = BitConverter.SingleToUInt32Bits(m);
+            _keys[j] = key;
+            if (key != 0) _binCounts[key >> BinShift]++;
+        }
+        int n = 0, bins = 0;
+        for (int b = Bins - 1; b >= 0; b--)
+        {
+            int c = _binCounts[b];
+            _binCounts[b] = n; // now the bin's first slot
+            if (c == 0) continue;
+            n += c;
+            _binEnds[bins++] = n;
+        }
+        for (int j = 0; j < count; j++)
+            if (_keys[j] != 0) _byBin[_binCounts[_keys[j] >> BinShift]++] = j;
+        return n;
+    }
+
+    /// <summary>Sorts the bin starting at <paramref name="start"/> by (magnitude desc, index asc); returns its end.</summary>
+    int SortBin(int start, int bin)
+    {
+        int end = _binEnds[bin];
+        Span<ulong> order = _sortScratch.AsSpan(start, end - start);
+        for (int p = start; p < end; p++)
+        {
+            int j = _byBin[p];
+            order[p - start] = ((ulong)~_keys[j] << 32) | (uint)j; // ascending = larger magnitude, then lower index
+        }
+        order.Sort();
+        for (int p = start; p < end; p++) _byBin[p] = (int)(uint)order[p - start];
+        return end;
     }
 
     int ISelectionFilter.Filter(Span<int> indices, Span<float> values, int count) => Choose(indices, values, count);
@@ -116,30 +163,13 @@ public sealed class DynamicSparsity : ISelectionFilter
         return best;
     }
 
-    // Larger magnitude first; equal magnitudes: lower index first (deterministic on every rank).
-    bool Before(int a, int b) => _magnitudes[a] > _magnitudes[b] || (_magnitudes[a] == _magnitudes[b] && a < b);
-
-    void SiftDown(int i, int n)
-    {
-        int item = _heap[i];
-        while (true)
-        {
-            int child = 2 * i + 1;
-            if (child >= n) break;
-            if (child + 1 < n && Before(_heap[child + 1], _heap[child])) child++;
-            if (!Before(_heap[child], item)) break;
-            _heap[i] = _heap[child];
-            i = child;
-        }
-        _heap[i] = item;
-    }
-
     void Grow(int count)
     {
-        if (_heap.Length >= count) return;
-        int size = Math.Max(count, _heap.Length * 5 / 4);
-        _heap = new int[size];
-        _order = new int[size];
+        if (_byBin.Length >= count) return;
+        int size = Math.Max(count, _byBin.Length * 5 / 4);
+        _byBin = new int[size];
+        _keys = new uint[size];
+        _sortScratch = new ulong[size];
         _magnitudes = new float[size];
     }
 }
