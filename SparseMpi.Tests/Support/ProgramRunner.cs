@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace SparseMpi.Tests.Support;
 
@@ -36,7 +35,7 @@ public static class ProgramRunner
     public static RunResult Run(string arguments, int ranks = 1, Launcher launcher = Launcher.OpenMpi,
         IDictionary<string, string>? env = null, int timeoutSeconds = 300)
     {
-        var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo();
         var environment = new Dictionary<string, string> { ["TERM"] = "dumb" };
         if (env != null) foreach (var kv in env) environment[kv.Key] = kv.Value;
         foreach (var kv in environment) psi.Environment[kv.Key] = kv.Value;
@@ -62,22 +61,6 @@ public static class ProgramRunner
         else if (arguments.StartsWith(MpmdPrefix)) psi.Arguments = psi.Arguments.Replace($"-n {ranks} ", "") + arguments[MpmdPrefix.Length..];
         else psi.Arguments += $"{ProgramPath} {arguments}";
 
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var sw = Stopwatch.StartNew();
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit();
-            throw new TimeoutException($"'{psi.FileName} {psi.Arguments}' did not finish in {timeoutSeconds}s (hang)\n{stdout}\n{stderr}");
-        }
-        p.WaitForExit(); // flush the async readers
-        return new RunResult(p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed);
+        return CapturedProcess.Run(psi, timeoutSeconds);
     }
 }

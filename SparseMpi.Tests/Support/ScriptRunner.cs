@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 
 namespace SparseMpi.Tests.Support;
 
@@ -29,11 +27,7 @@ public static class ScriptRunner
     public static RunResult Run(string file, IEnumerable<string> arguments, IDictionary<string, string>? env = null,
         int timeoutSeconds = 120, IEnumerable<string>? unset = null)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            WorkingDirectory = RepoRoot,
-        };
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = RepoRoot };
         foreach (string a in arguments) psi.ArgumentList.Add(a);
         foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("SLURM_") || k.StartsWith("SBATCH_") || k.StartsWith("SRUN_")).ToList())
             psi.Environment.Remove(key);
@@ -41,30 +35,11 @@ public static class ScriptRunner
         psi.Environment["TERM"] = "dumb";
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
 
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var sw = Stopwatch.StartNew();
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            _ = Kill(p.Id, SigTerm);
-            if (!p.WaitForExit(30_000)) p.Kill(entireProcessTree: true);
-            p.WaitForExit();
-            throw new TimeoutException($"'{file} {string.Join(" ", arguments)}' did not finish in {timeoutSeconds}s (hang)\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
-        }
-        p.WaitForExit(); // flush the async readers
-        return new RunResult(p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed);
+        return CapturedProcess.Run(psi, timeoutSeconds, terminateFirst: true);
     }
 
     /// <summary>Runs <c>bash</c> with the given arguments.</summary>
     public static RunResult Bash(IDictionary<string, string>? env, int timeoutSeconds, params string[] arguments) =>
         Run("bash", arguments, env, timeoutSeconds);
 
-    const int SigTerm = 15;
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)] static extern int Kill(int pid, int signal);
 }
