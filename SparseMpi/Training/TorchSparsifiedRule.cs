@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Devices;
 using SparseMpi.Training.Models;
@@ -35,7 +36,7 @@ public sealed class TorchSparsifiedRule : IUpdateRule
     readonly Device _device;
     int _selected;
 
-    public TorchSparsifiedRule(Communicator world, int d, Device device, TorchErrorFeedback memory, Collectives.Sparse.IGradientExchange exchange, IKSchedule k)
+    public TorchSparsifiedRule(Communicator world, int d, Device device, TorchErrorFeedback memory, IGradientExchange exchange, IKSchedule k)
     {
         _world = world;
         _device = device;
