@@ -100,6 +100,25 @@ public class DeviceSelectorTests
     public void MapsTheNodeLocalRankRoundRobinOverGpus(int localRank, bool cuda, int count, string expected) =>
         Assert.That(DeviceSelector.Choose(localRank, cuda, count), Is.EqualTo(expected));
 
+    [TestCase("auto", 5, true, 4, "cuda:1")]
+    [TestCase("auto", 5, false, 0, "cpu")]
+    [TestCase("cpu", 5, true, 4, "cpu")]
+    [TestCase("cuda", 6, true, 4, "cuda:2")]
+    public void ResolvesTheDeviceOption(string option, int localRank, bool cuda, int count, string expected) =>
+        Assert.That(DeviceSelector.Resolve(option, localRank, cuda, count), Is.EqualTo(expected));
+
+    [TestCase(false, 0)]
+    [TestCase(true, 0)]
+    public void CudaWithoutADeviceIsOneClearLine(bool cuda, int count)
+    {
+        var e = Assert.Throws<SparseMpi.Cli.UsageException>(() => DeviceSelector.Resolve("cuda", 0, cuda, count));
+        Assert.That(e!.Message, Does.StartWith("--device cuda: no CUDA device").And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public void AnUnknownDeviceOptionIsRefused() =>
+        Assert.Throws<SparseMpi.Cli.UsageException>(() => DeviceSelector.Resolve("tpu", 0, true, 1));
+
     [Test]
     public void RejectsANegativeRank() => Assert.Throws<ArgumentOutOfRangeException>(() => DeviceSelector.Choose(-1, true, 2));
 

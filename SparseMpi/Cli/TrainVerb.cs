@@ -1,7 +1,9 @@
 using System.Globalization;
 using CommandLine;
 using SparseMpi.Collectives.Sparse;
+using SparseMpi.Sparsification;
 using SparseMpi.Training;
+using SparseMpi.Training.Devices;
 
 namespace SparseMpi.Cli;
 
@@ -60,6 +62,12 @@ public sealed class TrainVerb : TrainingOptions, IVerb
     [Option("fault-nan-step", Default = -1L, Hidden = true, HelpText = "Fault injection for tests: rank 0's gradient becomes NaN at this step.")]
     public long FaultNanStep { get; set; } = -1;
 
+    [Option("device", Default = "auto", HelpText = "Where each rank trains: auto (cuda:(node-local rank % GPUs) when CUDA is available, else cpu), cpu, or cuda (an error without CUDA).")]
+    public string Device { get; set; } = "auto";
+
+    [Option("select-kernel", Default = "auto", HelpText = "Top-k and optimiser path: auto (simd on cpu, torch on cuda), simd (host SIMD kernel, cpu only), torch (torch ops on the device; topk or none only).")]
+    public string SelectKernel { get; set; } = "auto";
+
     [Option("resume", HelpText = "Continue the run in this directory from its latest checkpoint (and write into it).")]
     public string? Resume { get; set; }
 
@@ -101,12 +109,26 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
         if (Exchange is not ("allgather" or "allreduce")) return $"--exchange must be allgather or allreduce (got '{Exchange}')";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
+        if (!DeviceSelector.Options.Contains(Device)) return $"unknown --device '{Device}'; valid: {string.Join(", ", DeviceSelector.Options)}";
+        if (!DevicePlacement.KernelOptions.Contains(SelectKernel)) return $"unknown --select-kernel '{SelectKernel}'; valid: {string.Join(", ", DevicePlacement.KernelOptions)}";
+        if (Device == "cuda" && SelectKernel == "simd") return "--select-kernel simd works on host memory, not with --device cuda; use --select-kernel torch (or auto)";
+        if (SelectKernel == "torch" && !DevicePlacement.TorchCompressors.Contains(Compressor))
+            return $"--select-kernel torch implements --compressor {string.Join(" and ", DevicePlacement.TorchCompressors)}, not {Compressor}";
         return null;
     }
 
     /// <summary>k and k_max against the model's d once it is known (outside 1..d is an error, not clamped).</summary>
     public override string? ValidateFor(int d) =>
         base.ValidateFor(d) ?? (DynamicK && KMax > d ? $"--k-max {KMax} is outside 1..d = {d} for model {Model}" : null);
+
+    /// <summary>
+    /// <see cref="MathConfiguration()"/> for a resolved placement. The kernel is not part of it: both kernels do
+    /// the same float operations in the same order and select by the same rule, so on one device they compute the
+    /// same bits (tested), and a checkpoint moves between them. The device type is, on a GPU only: its matrix
+    /// products round differently, so a continuation there is not bit-identical to one on the CPU (and CPU runs
+    /// keep the configuration text they always had).
+    /// </summary>
+    public string MathConfiguration(DevicePlacement placement) => MathConfiguration() + (placement.IsCuda ? ";device=cuda" : "");
 
     public override string MathConfiguration()
     {

@@ -22,6 +22,9 @@ public sealed class RunSummary
     public bool ErrorFeedback { get; set; }
     /// <summary>index:value wire format of the sparse messages ("dense" for none).</summary>
     public string WireFormat { get; set; } = "";
+    /// <summary>Rank 0's device ("cpu", "cuda:0") and top-k path ("simd" or "torch").</summary>
+    public string Device { get; set; } = "";
+    public string SelectKernel { get; set; } = "";
     public int WarmupEpochs { get; set; }
     public int Epochs { get; set; }
     public long Steps { get; set; }

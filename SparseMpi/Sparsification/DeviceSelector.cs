@@ -1,3 +1,4 @@
+using SparseMpi.Cli;
 using TorchSharp;
 
 namespace SparseMpi.Sparsification;
@@ -8,6 +9,9 @@ namespace SparseMpi.Sparsification;
 /// </summary>
 public static class DeviceSelector
 {
+    /// <summary>The values of <c>--device</c>.</summary>
+    public static readonly string[] Options = ["auto", "cpu", "cuda"];
+
     /// <summary>The device name for a node-local rank: "cuda:N" or "cpu" (pure, so it is unit-testable).</summary>
     public static string Choose(int localRank, bool cudaAvailable, int deviceCount)
     {
@@ -16,10 +20,29 @@ public static class DeviceSelector
         return $"cuda:{localRank % deviceCount}";
     }
 
+    /// <summary>
+    /// The device <c>--device <paramref name="option"/></c> means for a node-local rank: auto is
+    /// <see cref="Choose"/>, cpu is the CPU, cuda is cuda:(localRank % deviceCount) and a
+    /// <see cref="UsageException"/> (one line) when this process sees no CUDA device.
+    /// </summary>
+    public static string Resolve(string option, int localRank, bool cudaAvailable, int deviceCount) => option switch
+    {
+        "auto" => Choose(localRank, cudaAvailable, deviceCount),
+        "cpu" => "cpu",
+        "cuda" when cudaAvailable && deviceCount > 0 => Choose(localRank, cudaAvailable, deviceCount),
+        "cuda" => throw new UsageException(
+            "--device cuda: no CUDA device is available to this process (torch.cuda.is_available() is false; " +
+            "a GPU run needs a CUDA libtorch build, see README \"GPUs\"); use --device auto or cpu"),
+        _ => throw new UsageException($"unknown --device '{option}'; valid: {string.Join(", ", Options)}"),
+    };
+
     /// <summary>The device for a node-local rank on this machine.</summary>
-    public static torch.Device ForLocalRank(int localRank)
+    public static torch.Device ForLocalRank(int localRank) => torch.device(ForLocalRank("auto", localRank));
+
+    /// <summary><see cref="Resolve"/> with what torch sees on this machine.</summary>
+    public static string ForLocalRank(string option, int localRank)
     {
         bool cuda = torch.cuda.is_available();
-        return torch.device(Choose(localRank, cuda, cuda ? torch.cuda.device_count() : 0));
+        return Resolve(option, localRank, cuda, cuda ? torch.cuda.device_count() : 0);
     }
 }

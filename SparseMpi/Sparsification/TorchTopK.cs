@@ -40,8 +40,9 @@ public sealed class TorchTopK
 
         var above = topIndices.masked_select(topValues.gt(kth));
         long ties = k - above.shape[0];
-        // nonzero() lists indices in ascending order: the first `ties` equal entries are the lowest-indexed.
-        var equal = mags.eq(kth).nonzero().flatten().narrow(0, 0, ties);
+        // nonzero() lists indices in ascending order: the first `ties` equal entries are the lowest-indexed. The
+        // comparison overwrites the magnitudes (no longer needed) with 1/0 instead of allocating d booleans.
+        var equal = mags.eq_(kth).nonzero().flatten().narrow(0, 0, ties);
         var chosen = cat(new[] { above, equal }, 0).sort().Values;
         var chosenValues = acc.index_select(0, chosen);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using SparseMpi.Collectives;
+using SparseMpi.Training.Models;
 
 namespace SparseMpi.Training;
 
@@ -28,8 +29,9 @@ public sealed class DenseAllreduceRule : IUpdateRule
 
     public ReadOnlySpan<long> KPerRank => _kPerRank;
 
-    public bool Prepare(Span<float> gradient, long step, double lr, ref StepStats stats)
+    public bool Prepare(FlatModel model, long step, double lr, ref StepStats stats)
     {
+        Span<float> gradient = model.GradientSpan;
         _lr = (float)lr;
         long t = Stopwatch.GetTimestamp();
         // The sum over d is NaN or infinite exactly when some entry is (or when finite entries overflow the
@@ -40,8 +42,9 @@ public sealed class DenseAllreduceRule : IUpdateRule
         return finite;
     }
 
-    public void ExchangeAndApply(Span<float> gradient, Span<float> parameters, ref StepStats stats)
+    public void ExchangeAndApply(FlatModel model, ref StepStats stats)
     {
+        Span<float> gradient = model.GradientSpan, parameters = model.ParameterSpan;
         long t = Stopwatch.GetTimestamp();
         _world.Allreduce(gradient, ReduceOp.Sum);
         stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;

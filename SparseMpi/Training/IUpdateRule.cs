@@ -1,20 +1,28 @@
+using SparseMpi.Training.Models;
+
 namespace SparseMpi.Training;
 
 /// <summary>
 /// How a synchronous step turns every rank's gradient into one update of the (identical) parameters: dense
 /// allreduce, or compress with error feedback and exchange sparse messages. A step has two phases so that
 /// all ranks can agree in between that every gradient was finite (see <see cref="SyncTrainer"/>).
+/// A rule works on the model's flat buffers: the host rules on <see cref="FlatModel.GradientSpan"/> and
+/// <see cref="FlatModel.ParameterSpan"/> (CPU), the torch rules on <see cref="FlatModel.FlatGradients"/> and
+/// <see cref="FlatModel.FlatParameters"/> on the model's device.
 /// </summary>
 public interface IUpdateRule : IDisposable
 {
-    /// <summary>Local phase (momentum, error feedback, selection). False when the gradient holds NaN or infinity.</summary>
-    bool Prepare(Span<float> gradient, long step, double lr, ref StepStats stats);
+    /// <summary>
+    /// Local phase (momentum, error feedback, selection) on the gradient of <paramref name="model"/>. False when
+    /// the gradient holds NaN or infinity.
+    /// </summary>
+    bool Prepare(FlatModel model, long step, double lr, ref StepStats stats);
 
     /// <summary>
-    /// Collective phase: exchange with every rank and apply the averaged update to <paramref name="parameters"/>.
-    /// <paramref name="gradient"/> is the same buffer <see cref="Prepare"/> saw (a rule may use it as scratch).
+    /// Collective phase: exchange with every rank and apply the averaged update to the parameters of
+    /// <paramref name="model"/>. Its gradient is as <see cref="Prepare"/> left it (a rule may use it as scratch).
     /// </summary>
-    void ExchangeAndApply(Span<float> gradient, Span<float> parameters, ref StepStats stats);
+    void ExchangeAndApply(FlatModel model, ref StepStats stats);
 
     /// <summary>k of every rank in the last step (d for dense).</summary>
     ReadOnlySpan<long> KPerRank { get; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SparseMpi.Collectives;
+using SparseMpi.Training.Models;
 using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
 
@@ -16,13 +17,11 @@ public sealed class SparsifiedRule : IUpdateRule
     readonly Communicator _world;
     readonly ErrorFeedback _memory;
     readonly ICompressor _compressor;
-    readonly IGradientExchange _exchange;
+    readonly SelectionExchange _exchange;
     readonly IKSchedule _k;
     readonly int[] _indices;
     readonly float[] _values;
     readonly float[] _sum;      // the summed update; all zero between steps (the exchange clears what it wrote)
-    readonly long[] _kPerRank;
-    readonly int[] _kGather;
     int _selected;
 
     public SparsifiedRule(Communicator world, int d, ICompressor compressor, ErrorFeedback memory, IGradientExchange exchange, IKSchedule k)
@@ -30,23 +29,22 @@ public sealed class SparsifiedRule : IUpdateRule
         _world = world;
         _compressor = compressor;
         _memory = memory;
-        _exchange = exchange;
+        _exchange = new SelectionExchange(world, exchange);
         _k = k;
         int capacity = compressor.MaxSelected(k.MaxK);
         _indices = new int[capacity];
         _values = new float[capacity];
         _sum = new float[d];
-        _kPerRank = new long[world.Size];
-        _kGather = new int[world.Size];
     }
 
-    public ReadOnlySpan<long> KPerRank => _kPerRank;
+    public ReadOnlySpan<long> KPerRank => _exchange.KPerRank;
 
     /// <summary>The dynamic rule, when k is chosen per step (for its overhead figures).</summary>
     public DynamicSparsity? Dynamic => _k.Filter as DynamicSparsity;
 
-    public bool Prepare(Span<float> gradient, long step, double lr, ref StepStats stats)
+    public bool Prepare(FlatModel model, long step, double lr, ref StepStats stats)
     {
+        Span<float> gradient = model.GradientSpan;
         long t = Stopwatch.GetTimestamp();
         try
         {
@@ -66,29 +64,18 @@ public sealed class SparsifiedRule : IUpdateRule
         return true;
     }
 
-    public void ExchangeAndApply(Span<float> gradient, Span<float> parameters, ref StepStats stats)
+    public void ExchangeAndApply(FlatModel model, ref StepStats stats)
     {
-        long t = Stopwatch.GetTimestamp();
-        var local = LocalGradient.FromSelection(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
-        ExchangeResult result = _exchange.Exchange(local, _sum);
-        if (_exchange is SparseAllgatherExchange sparse)
-            for (int r = 0; r < _kPerRank.Length; r++) _kPerRank[r] = sparse.RankCounts[r];
-        else
-        {
-            _world.Allgather<int>([_selected], _kGather);
-            for (int r = 0; r < _kPerRank.Length; r++) _kPerRank[r] = _kGather[r];
-        }
-        stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        stats.BytesSent = result.BytesSent;
-        stats.BytesReceived = result.BytesReceived;
+        Span<float> parameters = model.ParameterSpan;
+        _exchange.Exchange(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected), _sum, ref stats);
 
-        t = Stopwatch.GetTimestamp();
+        long t = Stopwatch.GetTimestamp();
         float scale = -1f / _world.Size; // the values already carry lr: p -= (sum over ranks) / P
-        if (_exchange is SparseAllgatherExchange touchedOnly)
+        if (_exchange.TouchedOnly)
         {
             // O(k * P): only entries some rank sent. An index several ranks sent appears once per rank; the
             // first visit applies and clears it, later visits find 0.
-            foreach (int i in touchedOnly.TouchedIndices)
+            foreach (int i in _exchange.TouchedIndices)
             {
                 float s = _sum[i];
                 if (s == 0f) continue;

@@ -4,6 +4,7 @@ using SparseMpi.Collectives;
 using SparseMpi.Metrics;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
+using SparseMpi.Training.Devices;
 using SparseMpi.Training.Models;
 
 namespace SparseMpi.Training;
@@ -12,6 +13,9 @@ namespace SparseMpi.Training;
 /// Synchronous data-parallel training. Each step every rank computes the gradient of its own mini-batch, the
 /// update rule turns all ranks' gradients into one update (dense allreduce or sparse exchange), and every rank
 /// applies it, so the parameters stay identical everywhere (checked at the end, bit for bit).
+/// <para>Two paths (<see cref="DevicePlacement"/>): the SIMD path works on the model's host spans; the torch path
+/// keeps everything on the model's device (a GPU, or the CPU in tests) and copies to host memory only what MPI,
+/// checkpoints and the final hash need.</para>
 /// </summary>
 public sealed class SyncTrainer
 {
@@ -32,33 +36,49 @@ public sealed class SyncTrainer
     {
         double processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
         var wall = Stopwatch.StartNew();
-        string configuration = _options.MathConfiguration();
+        TorchSetup.Initialize();
+        DevicePlacement placement = ResolvePlacement();
+        string configuration = _options.MathConfiguration(placement);
         long configHash = CollectiveSelfCheck.StableHash(configuration);
         Preflight.SameOnAllRanks(_world, configHash, "the training configuration");
 
-        TorchSetup.Initialize();
         FashionMnist data = null!;
         Preflight.Agree(_world, () => data = FashionMnist.Load(_options.Data));
         Preflight.SameOnAllRanks(_world, data.Train.Count * 31L + data.Test.Count, "the data set sizes");
 
-        using var model = FlatModel.Create(_options.Model, _options.Seed);
-        _world.Broadcast(model.ParameterSpan, root: 0); // identical start even if torch's init differed somewhere
+        using var model = FlatModel.Create(_options.Model, _options.Seed, placement.TorchDevice);
+        // The torch path reaches the parameters only through copies (the SIMD path uses the model's own span).
+        float[]? hostCopy = placement.UsesTorch ? new float[model.D] : null;
+        Span<float> ParametersOnHost()
+        {
+            if (hostCopy is null) return model.ParameterSpan;
+            model.CopyParametersTo(hostCopy);
+            return hostCopy;
+        }
+        void HostParametersChanged()
+        {
+            if (hostCopy is not null) model.CopyParametersFrom(hostCopy);
+        }
+        _world.Broadcast(ParametersOnHost(), root: 0); // identical start even if torch's init differed somewhere
+        HostParametersChanged();
         Preflight.Agree(_world, () => { if (_options.ValidateFor(model.D) is string p) throw new UsageException(p); });
         ShardedBatches batches = null!;
         Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, _options.BatchSize, _options.Seed, _world.Rank, _world.Size));
         using var _ = batches;
+        using DeviceBatch? deviceBatch = placement.UsesTorch ? new DeviceBatch(batches.BatchSize, model.Device) : null;
         MpiCostFit? fit = _options.MpiAlpha is double alpha && _options.MpiBeta is double beta
             ? new MpiCostFit(alpha, beta, [], [])
             : !_options.Dense && _options.CostModel == "mpi" ? FitMpiCostModel(model.D) : null;
         var cost = new CommunicationCost(model.D, _options.WireFormat, _options.HeaderBytes, _options.PacketBytes, _options.PacketHeaderBytes, fit);
-        using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch, cost);
+        using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch, cost, placement);
 
         var position = new TrainingPosition(0, 0, 0, 0, 0, 0, 0, 0);
         if (_options.Resume != null)
         {
             Checkpoint.Latest latest = null!;
             Preflight.Agree(_world, () => latest = Checkpoint.ReadLatest(_runDir, configuration, configHash, _world.Size));
-            Preflight.Agree(_world, () => Checkpoint.Load(_world, _runDir, latest, configHash, model.ParameterSpan, rule));
+            Preflight.Agree(_world, () => Checkpoint.Load(_world, _runDir, latest, configHash, ParametersOnHost(), rule));
+            HostParametersChanged();
             position = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds,
                 latest.CostPayloadBits, latest.CostPacketBits, latest.CostMpiSeconds);
             batches.Seek(new BatchPosition(latest.Epoch, latest.StepInEpoch));
@@ -76,13 +96,13 @@ public sealed class SyncTrainer
             Ranks = _world.Size, Model = _options.Model, D = model.D, Compressor = _options.Compressor,
             Density = _options.Dense ? 1.0 : (double)_options.KFor(model.D) / model.D, K = _options.Dense ? model.D : _options.KFor(model.D),
             ErrorFeedback = !_options.Dense && _options.UseErrorFeedback, WireFormat = _options.Dense ? "dense" : _options.WireFormat.ToString(),
-            WarmupEpochs = _options.WarmupEpochs,
+            WarmupEpochs = _options.WarmupEpochs, Device = placement.Device, SelectKernel = placement.KernelName,
             Epochs = _options.Epochs, BatchSizePerRank = _options.BatchSize, Lr = _options.Lr, Momentum = _options.Momentum,
             Seed = _options.Seed, MpiLibrary = $"{_mpi.LibraryName}: {_mpi.LibraryVersion}", Configuration = configuration,
             ResumedFromStep = _options.Resume != null ? position.Step : null,
         };
         if (root)
-            Console.WriteLine($"train: {_options.Model} (d = {model.D}) on {_world.Size} ranks, {_options.Compressor}, " +
+            Console.WriteLine($"train: {_options.Model} (d = {model.D}) on {_world.Size} ranks ({placement.Device}, {placement.KernelName} kernel), {_options.Compressor}, " +
                 $"{stepsPerEpoch} steps/epoch of {_options.BatchSize}/rank, {totalSteps - position.Step} steps to go");
 
         var phase = new PhaseTotals();
@@ -101,12 +121,13 @@ public sealed class SyncTrainer
             stepWatch.Restart();
             BatchPosition at = batches.Next();
             long t0 = Stopwatch.GetTimestamp();
-            float loss = model.ComputeGradient(batches.Input, batches.Target);
+            var (input, target) = deviceBatch?.Load(batches.Input, batches.Target) ?? (batches.Input, batches.Target);
+            float loss = model.ComputeGradient(input, target);
             double msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            if (step == _options.FaultNanStep && root) model.GradientSpan[0] = float.NaN;
+            if (step == _options.FaultNanStep && root) InjectNaN(model);
 
             var stats = new StepStats();
-            bool finite = rule.Prepare(model.GradientSpan, step, _options.Lr, ref stats) && float.IsFinite(loss);
+            bool finite = rule.Prepare(model, step, _options.Lr, ref stats) && float.IsFinite(loss);
             // All ranks learn together whether any gradient was bad, so they stop together instead of hanging.
             long tAgree = Stopwatch.GetTimestamp();
             agreement[0] = finite ? loss : 0;
@@ -119,7 +140,7 @@ public sealed class SyncTrainer
                     (lastCheckpointStep >= 0 ? $"; the last checkpoint (step {lastCheckpointStep}) is intact" : ""), root);
             double meanLoss = agreement[0] / _world.Size;
 
-            rule.ExchangeAndApply(model.GradientSpan, model.ParameterSpan, ref stats);
+            rule.ExchangeAndApply(model, ref stats);
             stats.MsWait = msAgree;
             cumulativeBytes += stats.BytesSent;
             phase.Add(msCompute, stats);
@@ -165,7 +186,7 @@ public sealed class SyncTrainer
                 Checkpoint.Save(_world, _runDir, configuration, configHash,
                     new TrainingPosition(done, next.Epoch, next.Step, cumulativeBytes, position.WallSeconds + wall.Elapsed.TotalSeconds,
                         cost.PayloadBits, cost.PacketBits, cost.MpiSeconds),
-                    model.ParameterSpan, rule);
+                    ParametersOnHost(), rule);
                 lastCheckpointStep = done;
             }
         }
@@ -190,7 +211,7 @@ public sealed class SyncTrainer
             summary.CostPayloadBits = cost.PayloadBits;
             summary.CostPacketBits = cost.PacketBits;
             summary.CostMpiSeconds = fit != null ? cost.MpiSeconds : null;
-            if (rule is SparsifiedRule { Dynamic: { } dynamic } && dynamic.Calls > 0)
+            if (((rule as SparsifiedRule)?.Dynamic ?? (rule as TorchSparsifiedRule)?.Dynamic) is { Calls: > 0 } dynamic)
                 summary.RuleMsPerStep = dynamic.Elapsed.TotalMilliseconds / dynamic.Calls;
             summary.WallSeconds = position.WallSeconds + wall.Elapsed.TotalSeconds;
             summary.StartupSeconds = startupSeconds;
@@ -203,6 +224,29 @@ public sealed class SyncTrainer
                 $"results in {_runDir}/summary.json");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// This rank's device from <c>--device</c> and its node-local rank (one rank per GPU), and the kernel from
+    /// <c>--select-kernel</c>; every rank must end on the same kind of device (the configuration names it).
+    /// </summary>
+    DevicePlacement ResolvePlacement()
+    {
+        DevicePlacement placement = null!;
+        using (Communicator node = _world.SplitShared())
+        {
+            int localRank = node.Rank;
+            Preflight.Agree(_world, () => placement = DevicePlacement.Resolve(_options.Device, _options.SelectKernel, _options.Compressor, localRank));
+        }
+        Preflight.SameOnAllRanks(_world, placement.IsCuda ? 1 : 0, "the kind of device (cpu or cuda); give every rank a GPU or none");
+        return placement;
+    }
+
+    /// <summary>Fault injection for tests: the first gradient entry becomes NaN, on whatever device it lives.</summary>
+    static void InjectNaN(FlatModel model)
+    {
+        using var first = model.FlatGradients.narrow(0, 0, 1);
+        first.fill_(float.NaN);
     }
 
     /// <summary>Fits the mpi cost model on this communicator (all ranks must end with the same fit).</summary>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SparseMpi.Training.Data;
+using SparseMpi.Training.Devices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,14 +16,19 @@ namespace SparseMpi.Training.Models;
 /// of its own, i.e. no create_graph), and <see cref="ComputeGradient"/> zeroes the
 /// flat gradient in place first. The module itself stays private: its zero_grad() would set every .grad to
 /// None and the next backward would silently allocate fresh, unbound gradients.
+/// <para>On a GPU both flat tensors live on the device; host code (MPI, checkpoints, hashes) reaches the
+/// parameters only through <see cref="CopyParametersTo"/> / <see cref="CopyParametersFrom"/>, which go through
+/// one host staging buffer allocated at first use. The spans exist only on the CPU.</para>
 /// </summary>
 public sealed unsafe class FlatModel : IDisposable
 {
     readonly nn.Module<Tensor, Tensor> _module;
     readonly Parameter[] _parameters;
-    readonly float* _flatParameters;
+    readonly float* _flatParameters;   // null unless on the CPU
     readonly float* _flatGradients;
     BatchBuffer? _evaluationBatch;
+    DeviceBatch? _evaluationOnDevice;
+    HostStaging<float>? _staging;
 
     /// <summary>The model's name in <see cref="ModelFactory.Names"/>.</summary>
     public string Name { get; }
@@ -39,26 +45,45 @@ public sealed unsafe class FlatModel : IDisposable
     /// <summary>Where each named parameter sits in the flat buffers, in the module's parameter order.</summary>
     public IReadOnlyList<ParameterSlice> Layout { get; }
 
-    /// <summary>The parameters in place: writing here changes the model.</summary>
-    public Span<float> ParameterSpan => new(_flatParameters, D);
+    /// <summary>Where the parameters, gradients and the module's computation live.</summary>
+    public Device Device { get; }
 
-    /// <summary>The gradient of the last <see cref="ComputeGradient"/>, in place.</summary>
-    public Span<float> GradientSpan => new(_flatGradients, D);
+    /// <summary>True when the flat buffers are host memory, so the spans below exist.</summary>
+    public bool OnCpu { get; }
+
+    /// <summary>The parameters in place: writing here changes the model. CPU only.</summary>
+    public Span<float> ParameterSpan => new(OnCpu ? _flatParameters : ThrowNotOnCpu(nameof(ParameterSpan)), D);
+
+    /// <summary>The gradient of the last <see cref="ComputeGradient"/>, in place. CPU only.</summary>
+    public Span<float> GradientSpan => new(OnCpu ? _flatGradients : ThrowNotOnCpu(nameof(GradientSpan)), D);
+
+    float* ThrowNotOnCpu(string what) => throw new InvalidOperationException(
+        $"{what} is host memory, but this model lives on {Device}: use the flat tensors, or CopyParametersTo/From");
 
     /// <summary>
     /// Builds model <paramref name="name"/> (one of <see cref="ModelFactory.Names"/>) initialised from
-    /// <paramref name="seed"/> and binds it to flat buffers. Also applies <see cref="TorchSetup"/>.
+    /// <paramref name="seed"/> and binds it to flat buffers on the CPU. Also applies <see cref="TorchSetup"/>.
     /// </summary>
-    public static FlatModel Create(string name, long seed)
+    public static FlatModel Create(string name, long seed) => Create(name, seed, torch.CPU);
+
+    /// <summary>
+    /// As above, on <paramref name="device"/>. The module is built and initialised on the CPU first, so every
+    /// rank starts from the same weights whatever its device (CUDA's generator draws other numbers), then moved.
+    /// </summary>
+    public static FlatModel Create(string name, long seed, Device device)
     {
         TorchSetup.Initialize();
-        return new FlatModel(name, ModelFactory.Create(name, seed));
+        var module = ModelFactory.Create(name, seed);
+        if (device.type != DeviceType.CPU) module.to(device);
+        return new FlatModel(name, module, device);
     }
 
-    FlatModel(string name, nn.Module<Tensor, Tensor> module)
+    FlatModel(string name, nn.Module<Tensor, Tensor> module, Device device)
     {
         Name = name;
         _module = module;
+        Device = device;
+        OnCpu = device.type == DeviceType.CPU;
         var named = module.named_parameters().ToArray();
         _parameters = named.Select(p => p.parameter).ToArray();
         long d = _parameters.Sum(p => p.numel());
@@ -66,8 +91,8 @@ public sealed unsafe class FlatModel : IDisposable
         if (d > int.MaxValue)
             throw new NotSupportedException($"{name} has {d} parameters, more than one span can address");
         D = (int)d;
-        FlatParameters = torch.empty(D, ScalarType.Float32);
-        FlatGradients = torch.zeros(D, ScalarType.Float32);
+        FlatParameters = torch.empty(D, ScalarType.Float32, device);
+        FlatGradients = torch.zeros(D, ScalarType.Float32, device);
         var layout = new ParameterSlice[named.Length];
         int offset = 0;
         using (torch.no_grad())
@@ -92,8 +117,11 @@ public sealed unsafe class FlatModel : IDisposable
         }
         Layout = layout;
         // The flat tensors are never resized or replaced, so their storage does not move while this object lives.
-        _flatParameters = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatParameters.bytes));
-        _flatGradients = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatGradients.bytes));
+        if (OnCpu)
+        {
+            _flatParameters = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatParameters.bytes));
+            _flatGradients = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(FlatGradients.bytes));
+        }
     }
 
     /// <summary>
@@ -120,7 +148,34 @@ public sealed unsafe class FlatModel : IDisposable
     }
 
     /// <summary>Zeroes the flat gradient in place; the per-parameter gradient views stay bound.</summary>
-    public void ZeroGradients() => GradientSpan.Clear();
+    public void ZeroGradients()
+    {
+        if (OnCpu) GradientSpan.Clear();
+        else FlatGradients.zero_();
+    }
+
+    /// <summary>Copies the parameters into <paramref name="destination"/> (length <see cref="D"/>) through the host staging buffer.</summary>
+    public void CopyParametersTo(Span<float> destination)
+    {
+        CheckLength(destination.Length);
+        Staging.Download(FlatParameters, D).CopyTo(destination);
+    }
+
+    /// <summary>Overwrites the parameters with <paramref name="source"/> (length <see cref="D"/>) through the host staging buffer.</summary>
+    public void CopyParametersFrom(ReadOnlySpan<float> source)
+    {
+        CheckLength(source.Length);
+        source.CopyTo(Staging.Span);
+        Staging.Upload(FlatParameters, D);
+    }
+
+    void CheckLength(int length)
+    {
+        if (length != D) throw new ArgumentException($"{length} floats for a model of d = {D}");
+    }
+
+    /// <summary>One d-sized host buffer, allocated at first use (a CPU run that never needs it never pays for it).</summary>
+    HostStaging<float> Staging => _staging ??= new HostStaging<float>(D, Device);
 
     /// <summary>
     /// Accuracy and mean loss over all of <paramref name="set"/>, in batches of <paramref name="batchSize"/> (the
@@ -143,8 +198,9 @@ public sealed unsafe class FlatModel : IDisposable
             int count = Math.Min(batchSize, set.Count - start);
             batch.FillRange(set, start, count);
             using var scope = torch.NewDisposeScope();
-            Tensor input = count == batchSize ? batch.Input : batch.Input.narrow(0, 0, count);
-            Tensor target = count == batchSize ? batch.Target : batch.Target.narrow(0, 0, count);
+            var (fullInput, fullTarget) = OnCpu ? (batch.Input, batch.Target) : EvaluationOnDevice(batch);
+            Tensor input = count == batchSize ? fullInput : fullInput.narrow(0, 0, count);
+            Tensor target = count == batchSize ? fullTarget : fullTarget.narrow(0, 0, count);
             Tensor logits = _module.forward(input);
             lossSum += nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(target).sum().item<long>();
@@ -153,8 +209,21 @@ public sealed unsafe class FlatModel : IDisposable
             set.Count == 0 ? 0 : lossSum / set.Count);
     }
 
-    /// <summary>FNV-1a of the parameter bytes: equal on two ranks exactly when their parameters are bit-identical (up to hash collisions).</summary>
-    public ulong ParameterHash() => Fnv1a.Hash(ParameterSpan);
+    (Tensor Input, Tensor Target) EvaluationOnDevice(BatchBuffer batch)
+    {
+        if (_evaluationOnDevice?.Capacity != batch.Capacity)
+        {
+            _evaluationOnDevice?.Dispose();
+            _evaluationOnDevice = new DeviceBatch(batch.Capacity, Device);
+        }
+        return _evaluationOnDevice.Load(batch.Input, batch.Target);
+    }
+
+    /// <summary>
+    /// FNV-1a of the parameter bytes: equal on two ranks exactly when their parameters are bit-identical (up to
+    /// hash collisions). Off the CPU, of the bytes copied to the host.
+    /// </summary>
+    public ulong ParameterHash() => Fnv1a.Hash(OnCpu ? ParameterSpan : Staging.Download(FlatParameters, D));
 
     /// <summary>
     /// Null when every parameter and every .grad still lives at its slot of the flat buffers, else which one
@@ -165,12 +234,12 @@ public sealed unsafe class FlatModel : IDisposable
         for (int i = 0; i < _parameters.Length; i++)
         {
             ParameterSlice slot = Layout[i];
-            if (DataPointer(_parameters[i]) != (nint)(_flatParameters + slot.Offset))
+            if (DataPointer(_parameters[i]) != DataPointer(FlatParameters) + slot.Offset * sizeof(float))
                 return $"parameter {slot.Name} no longer lives in the flat parameter buffer";
             using Tensor? gradient = _parameters[i].grad;
             if (gradient is null)
                 return $"parameter {slot.Name} has no gradient (was zero_grad called on the module?)";
-            if (DataPointer(gradient) != (nint)(_flatGradients + slot.Offset))
+            if (DataPointer(gradient) != DataPointer(FlatGradients) + slot.Offset * sizeof(float))
                 return $"the gradient of {slot.Name} no longer lives in the flat gradient buffer";
         }
         return null;
@@ -179,12 +248,18 @@ public sealed unsafe class FlatModel : IDisposable
     /// <summary>The parameter tensors themselves, for tests that compare them with the flat buffers.</summary>
     internal IReadOnlyList<Parameter> ParameterTensors => _parameters;
 
-    static nint DataPointer(Tensor tensor) =>
-        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+    /// <summary>The address of a tensor's first element on any device (its storage's base plus its offset).</summary>
+    static nint DataPointer(Tensor tensor)
+    {
+        using var storage = tensor.storage<float>();
+        return storage.data_ptr() + (nint)(tensor.storage_offset() * sizeof(float));
+    }
 
     public void Dispose()
     {
         _evaluationBatch?.Dispose();
+        _evaluationOnDevice?.Dispose();
+        _staging?.Dispose();
         _module.Dispose();
         FlatParameters.Dispose();
         FlatGradients.Dispose();
