@@ -4,7 +4,8 @@ namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
 /// Sums the ranks' sparse selections: each rank packs its pairs into one message (<see cref="SparseCodec"/>), one
-/// Allgather of the message lengths (a negative length is a flag) and one Allgatherv of the messages follow, then
+/// Allgather of the message lengths (a negative length is a flag; or the lengths arrive with the caller's own
+/// collective: <see cref="Pack"/> + <see cref="ExchangePacked"/>) and one Allgatherv of the messages follow, then
 /// every rank decodes all P messages and scatter-adds them into the caller's sum in rank order, so every rank
 /// performs the same float additions in the same order and ends bitwise identical. k may differ per rank and be 0.
 /// <para>The sum is caller-owned and must be zero before the first exchange; <see cref="ResetOutput"/> makes it
@@ -55,18 +56,51 @@ public sealed class SparseAllgatherExchange : IGradientExchange
 
     public ExchangeResult Exchange(LocalGradient local, Span<float> sum, bool flag = false)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (!local.HasSelection && !flag) throw new ArgumentException("the sparse exchange needs this rank's selection (indices and values)");
-        if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: the sparse exchange adds into a zeroed sum");
-
         long start = Stopwatch.GetTimestamp();
-        var message = flag ? default : _encoder.Encode(local.Indices, local.Values, Dimension);
+        int length = flag ? RankFlags.Flagged : Pack(local);
         long encoded = Stopwatch.GetTimestamp();
-        _comm.Allgather<int>([flag ? RankFlags.Flagged : message.Length], _lengths);
-        _counts.AsSpan().Clear();
+        _comm.Allgather<int>([length], _lengths);
         var flagged = RankFlags.Collect(_lengths);
-        if (flagged.Length > 0) return new ExchangeResult { FlaggedRanks = flagged };
+        if (flagged.Length > 0)
+        {
+            _counts.AsSpan().Clear();
+            return new ExchangeResult { FlaggedRanks = flagged };
+        }
+        return Deliver(sum, start, encoded);
+    }
 
+    /// <summary>
+    /// First half of an exchange whose message lengths travel elsewhere (the trainer folds them into the small
+    /// allgather it does anyway to agree that every gradient was finite, saving one collective per step):
+    /// encodes this rank's selection and returns its length in bytes, to be passed to every rank's
+    /// <see cref="ExchangePacked"/>.
+    /// </summary>
+    public int Pack(LocalGradient local)
+    {
+        if (!local.HasSelection) throw new ArgumentException("the sparse exchange needs this rank's selection (indices and values)");
+        return _encoder.Encode(local.Indices, local.Values, Dimension).Length;
+    }
+
+    /// <summary>
+    /// Second half: every rank's message length (from each rank's <see cref="Pack"/>, in rank order), then one
+    /// Allgatherv of the packed messages and the decode into <paramref name="sum"/>. Collective.
+    /// </summary>
+    public ExchangeResult ExchangePacked(ReadOnlySpan<int> lengths, Span<float> sum)
+    {
+        if (lengths.Length != _comm.Size) throw new ArgumentException($"{lengths.Length} lengths for {_comm.Size} ranks");
+        if (lengths[_comm.Rank] != _encoder.Last.Length) throw new ArgumentException($"this rank packed {_encoder.Last.Length} bytes but lengths[{_comm.Rank}] = {lengths[_comm.Rank]}");
+        lengths.CopyTo(_lengths);
+        long start = Stopwatch.GetTimestamp();
+        return Deliver(sum, start, start);
+    }
+
+    /// <summary>The Allgatherv of the packed messages (lengths known) and the decode and scatter-add.</summary>
+    ExchangeResult Deliver(Span<float> sum, long start, long encoded)
+    {
+        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
+        if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: the sparse exchange adds into a zeroed sum");
+        var message = _encoder.Last;
+        _counts.AsSpan().Clear();
         long total = 0;
         for (int q = 0; q < _lengths.Length; q++)
         {
@@ -121,7 +155,7 @@ public sealed class SparseAllgatherExchange : IGradientExchange
             EncodeSeconds = Stopwatch.GetElapsedTime(start, encoded).TotalSeconds,
             CommunicateSeconds = Stopwatch.GetElapsedTime(encoded, communicated).TotalSeconds,
             DecodeSeconds = Stopwatch.GetElapsedTime(communicated).TotalSeconds,
-            FlaggedRanks = flagged,
+            FlaggedRanks = [],
         };
     }
 

@@ -4,6 +4,7 @@ namespace SparseMpi.Collectives.Sparse;
 public sealed class SparseEncoder(WireFormat format)
 {
     GrowableBuffer<byte> _buffer;
+    int _length;
 
     /// <summary>The format of the next message; may change between steps (each message names its own format).</summary>
     public WireFormat Format { get; set; } = format;
@@ -12,7 +13,10 @@ public sealed class SparseEncoder(WireFormat format)
     public ReadOnlySpan<byte> Encode(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int d)
     {
         var buffer = _buffer.Get(SparseCodec.MaxMessageBytes(indices.Length, Format));
-        int length = SparseCodec.Encode(indices, values, d, Format, buffer);
-        return buffer[..length];
+        _length = SparseCodec.Encode(indices, values, d, Format, buffer);
+        return buffer[.._length];
     }
+
+    /// <summary>The last message <see cref="Encode"/> produced, valid until the next call.</summary>
+    public ReadOnlySpan<byte> Last => _buffer.Get(_length)[.._length];
 }

@@ -97,6 +97,14 @@ public static class SparseSelfCheck
             exchange.ResetOutput(sum);
             check.Expect(!sum.ContainsAnyExcept(0f), $"{what}: ResetOutput leaves the sum all zero");
         }
+
+        // The split form the trainer uses: pack, lengths gathered by the caller, then only the messages move.
+        var packedLengths = new int[world.Size];
+        world.Allgather<int>([exchange.Pack(LocalGradient.FromSelection(mine.Indices, mine.Values))], packedLengths);
+        var packed = exchange.ExchangePacked(packedLengths, sum);
+        check.Expect(packed.Completed && BitwiseEqual(sum, reference), $"{name} (packed): sum equals the local reference bitwise");
+        check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), $"{name} (packed): per-rank counts");
+        exchange.ResetOutput(sum);
     }
 
     static void SparseFlag(Checker check, ulong seed, float[] sumBuffer)

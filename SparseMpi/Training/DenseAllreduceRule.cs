@@ -42,7 +42,9 @@ public sealed class DenseAllreduceRule : IUpdateRule
         return finite;
     }
 
-    public void ExchangeAndApply(FlatModel model, ref StepStats stats)
+    public int PackedBytes => -1;
+
+    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats)
     {
         Span<float> gradient = model.GradientSpan, parameters = model.ParameterSpan;
         long t = Stopwatch.GetTimestamp();

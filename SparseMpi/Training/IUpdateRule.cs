@@ -19,10 +19,18 @@ public interface IUpdateRule : IDisposable
     bool Prepare(FlatModel model, long step, double lr, ref StepStats stats);
 
     /// <summary>
+    /// Bytes of the message this rank packed in <see cref="Prepare"/>, or -1 when its exchange does not need
+    /// every rank's length in advance. The trainer gathers it with the step's agreement (one small allgather it
+    /// does anyway), which saves the sparse exchange its own allgather of lengths.
+    /// </summary>
+    int PackedBytes { get; }
+
+    /// <summary>
     /// Collective phase: exchange with every rank and apply the averaged update to the parameters of
     /// <paramref name="model"/>. Its gradient is as <see cref="Prepare"/> left it (a rule may use it as scratch).
+    /// <paramref name="packedBytes"/>: every rank's <see cref="PackedBytes"/> of this step, in rank order.
     /// </summary>
-    void ExchangeAndApply(FlatModel model, ref StepStats stats);
+    void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats);
 
     /// <summary>k of every rank in the last step (d for dense).</summary>
     ReadOnlySpan<long> KPerRank { get; }

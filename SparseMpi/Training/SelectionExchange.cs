@@ -35,11 +35,26 @@ public sealed class SelectionExchange
     /// <summary>Every index the last exchange wrote, once per rank that sent it; only when <see cref="TouchedOnly"/>.</summary>
     public ReadOnlySpan<int> TouchedIndices => ((SparseAllgatherExchange)_exchange).TouchedIndices;
 
-    /// <summary>Collective: sums every rank's selection into <paramref name="sum"/> (as the exchange's contract says).</summary>
-    public void Exchange(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> sum, ref StepStats stats)
+    /// <summary>
+    /// Local: packs this rank's selection for the sparse allgather and returns its length in bytes, for the
+    /// trainer to share in the step's agreement; -1 for the dense exchange, which needs no lengths.
+    /// </summary>
+    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values) =>
+        _exchange is SparseAllgatherExchange sparse ? sparse.Pack(LocalGradient.FromSelection(indices, values)) : -1;
+
+    /// <summary>
+    /// Collective: sums every rank's selection into <paramref name="sum"/> (as the exchange's contract says).
+    /// With every rank's packed length known (<paramref name="packedBytes"/>, none negative) only the messages
+    /// move; otherwise the exchange gathers the lengths itself.
+    /// </summary>
+    public void Exchange(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, ReadOnlySpan<int> packedBytes, Span<float> sum, ref StepStats stats)
     {
         long t = Stopwatch.GetTimestamp();
-        ExchangeResult result = _exchange.Exchange(LocalGradient.FromSelection(indices, values), sum);
+        bool lengthsKnown = packedBytes.Length == _world.Size;
+        foreach (int b in packedBytes) lengthsKnown &= b >= 0;
+        ExchangeResult result = lengthsKnown && _exchange is SparseAllgatherExchange packed
+            ? packed.ExchangePacked(packedBytes, sum)
+            : _exchange.Exchange(LocalGradient.FromSelection(indices, values), sum);
         if (_exchange is SparseAllgatherExchange sparse)
             for (int r = 0; r < _kPerRank.Length; r++) _kPerRank[r] = sparse.RankCounts[r];
         else

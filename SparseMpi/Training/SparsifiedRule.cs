@@ -60,14 +60,17 @@ public sealed class SparsifiedRule : IUpdateRule
         {
             stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
         }
+        PackedBytes = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
         stats.K = _selected;
         return true;
     }
 
-    public void ExchangeAndApply(FlatModel model, ref StepStats stats)
+    public int PackedBytes { get; private set; } = -1;
+
+    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats)
     {
         Span<float> parameters = model.ParameterSpan;
-        _exchange.Exchange(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected), _sum, ref stats);
+        _exchange.Exchange(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected), packedBytes, _sum, ref stats);
 
         long t = Stopwatch.GetTimestamp();
         float scale = -1f / _world.Size; // the values already carry lr: p -= (sum over ranks) / P

@@ -109,7 +109,9 @@ public sealed class SyncTrainer
         var kStats = new KStatistics();
         double lastPrint = 0, lossOfLastStep = double.NaN, startupSeconds = double.NaN, firstStepUnixTime = double.NaN;
         long cumulativeBytes = position.CumulativeBytesSent, lastCheckpointStep = position.Step > 0 ? position.Step : -1;
-        Span<double> agreement = stackalloc double[2];
+        // Per rank: loss, non-finite flag, packed message bytes (see IUpdateRule.PackedBytes).
+        var agreement = new double[3 * _world.Size];
+        var packedBytes = new int[_world.Size];
         var stepWatch = new Stopwatch();
         for (long step = position.Step; step < totalSteps; step++)
         {
@@ -130,17 +132,22 @@ public sealed class SyncTrainer
             bool finite = rule.Prepare(model, step, _options.Lr, ref stats) && float.IsFinite(loss);
             // All ranks learn together whether any gradient was bad, so they stop together instead of hanging.
             long tAgree = Stopwatch.GetTimestamp();
-            agreement[0] = finite ? loss : 0;
-            agreement[1] = finite ? 0 : 1;
-            _world.Allreduce(agreement, ReduceOp.Sum);
+            _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, rule.PackedBytes], agreement);
             double msAgree = Stopwatch.GetElapsedTime(tAgree).TotalMilliseconds;
-            if (agreement[1] > 0)
+            double lossSum = 0, nonFinite = 0;
+            for (int r = 0; r < _world.Size; r++)
+            {
+                lossSum += agreement[3 * r];
+                nonFinite += agreement[3 * r + 1];
+                packedBytes[r] = (int)agreement[3 * r + 2];
+            }
+            if (nonFinite > 0)
                 throw new CollectiveUsageException(
-                    $"non-finite loss or gradient at step {step} ({at}) on {agreement[1]} rank(s); training stopped" +
+                    $"non-finite loss or gradient at step {step} ({at}) on {nonFinite} rank(s); training stopped" +
                     (lastCheckpointStep >= 0 ? $"; the last checkpoint (step {lastCheckpointStep}) is intact" : ""), root);
-            double meanLoss = agreement[0] / _world.Size;
+            double meanLoss = lossSum / _world.Size;
 
-            rule.ExchangeAndApply(model, ref stats);
+            rule.ExchangeAndApply(model, packedBytes, ref stats);
             stats.MsWait = msAgree;
             cumulativeBytes += stats.BytesSent;
             phase.Add(msCompute, stats);

@@ -58,7 +58,9 @@ public sealed class TorchDenseAllreduceRule : IUpdateRule
         return finite;
     }
 
-    public void ExchangeAndApply(FlatModel model, ref StepStats stats)
+    public int PackedBytes => -1;
+
+    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats)
     {
         Tensor gradient = model.FlatGradients;
         long t = Stopwatch.GetTimestamp();
