@@ -9,22 +9,11 @@ public sealed record StalenessSummary(double Mean, long P50, long P90, long P99,
     long[] Histogram);
 
 /// <summary>DIR/summary.json of a hogwild run (snake_case JSON).</summary>
-public sealed class HogwildSummary
+public sealed class HogwildSummary : TrainingSummary
 {
     public string Mode { get; set; } = "hogwild";
-    public int Ranks { get; set; }
-    public string Model { get; set; } = "";
-    public int D { get; set; }
-    public string Compressor { get; set; } = "";
-    /// <summary>k / d written per update (1 for dense).</summary>
-    public double Density { get; set; }
-    public int K { get; set; }
-    public bool ErrorFeedback { get; set; }
     public string UpdateMode { get; set; } = "";
     public string LrPolicy { get; set; } = "";
-    public double Lr { get; set; }
-    public double Momentum { get; set; }
-    public int BatchSizePerRank { get; set; }
     public double DelayMs { get; set; }
     /// <summary>--in-flight: deferred writes leave after this many further updates of the same rank (0: by time).</summary>
     public int InFlight { get; set; }
@@ -34,7 +23,6 @@ public sealed class HogwildSummary
     public double DelayMsMeasured { get; set; }
     /// <summary>Most updates one rank held in flight at once (defer mode; 1 otherwise).</summary>
     public int PeakInFlight { get; set; }
-    public long Seed { get; set; }
     public bool ToyGradient { get; set; }
     /// <summary>The applied counter at the end: exactly the requested total unless the run failed.</summary>
     public long Updates { get; set; }

@@ -5,21 +5,13 @@ public sealed record EpochResult(int Epoch, long Step, double TestAccuracy, doub
     long CumulativeBytesSent, double WallSeconds);
 
 /// <summary>Mean milliseconds per step of each phase on rank 0.</summary>
-/// <remarks>wait is the time spent in the small agreement allreduce before the exchange: it absorbs the load
+/// <remarks>wait is the time spent in the small agreement allgather before the exchange (loss, non-finite flag, message length per rank): it absorbs the load
 /// imbalance (ranks arriving late), so comm is the exchange itself once every rank is there.</remarks>
 public sealed record PhaseMeans(double Compute, double Select, double Wait, double Comm, double Apply, double Total);
 
 /// <summary>DIR/summary.json of a training run: the machine-readable result (snake_case JSON).</summary>
-public sealed class RunSummary
+public sealed class RunSummary : TrainingSummary
 {
-    public int Ranks { get; set; }
-    public string Model { get; set; } = "";
-    public int D { get; set; }
-    public string Compressor { get; set; } = "";
-    /// <summary>k / d each rank sends per step (1 for dense); after any warm-up.</summary>
-    public double Density { get; set; }
-    public int K { get; set; }
-    public bool ErrorFeedback { get; set; }
     /// <summary>index:value wire format of the sparse messages ("dense" for none).</summary>
     public string WireFormat { get; set; } = "";
     /// <summary>Rank 0's device ("cpu", "cuda:0") and top-k path ("simd" or "torch").</summary>
@@ -30,10 +22,6 @@ public sealed class RunSummary
     public long Steps { get; set; }
     public long StepsThisRun { get; set; }
     public long? ResumedFromStep { get; set; }
-    public int BatchSizePerRank { get; set; }
-    public double Lr { get; set; }
-    public double Momentum { get; set; }
-    public long Seed { get; set; }
     public double TestAccuracy { get; set; }
     public double FinalTrainLoss { get; set; }
     public long BytesSentPerRank { get; set; }

@@ -58,7 +58,7 @@ public static class ScalingReport
         $"# {title}\n\n" +
         "Measured. Speedup = samples/s over samples/s of the same method on 1 rank; efficiency = speedup / ranks. " +
         "ms/step is the mean over steps on rank 0 (compute: forward and backward; select: top-k or the dense " +
-        "finiteness check; wait: the small agreement allreduce before the exchange, where ranks wait for the slowest (0 in runs made before it was timed apart); comm: the exchange, including the sparse decode and scatter-add; " +
+        "finiteness check; wait: the small agreement allgather before the exchange (loss, non-finite flag, message length per rank), where ranks wait for the slowest (0 in runs made before it was timed apart); comm: the exchange, including the sparse decode and scatter-add; " +
         "apply: the parameter update). bytes/step/rank: what rank 0 sent per step in the ring model (0 on 1 rank).\n\n" +
         Table(rows).Markdown() +
         (rows.Any(r => r.Speedup == null) ? "\n– : no 1-rank run of that method to compare with.\n" : "");

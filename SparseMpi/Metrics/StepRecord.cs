@@ -21,7 +21,7 @@ public sealed class StepRecord
     public long BytesReceived { get; set; }
     public double MsCompute { get; set; }
     public double MsSelect { get; set; }
-    /// <summary>Waiting for the slowest rank (the agreement allreduce before the exchange).</summary>
+    /// <summary>Waiting for the slowest rank (the agreement allgather before the exchange).</summary>
     public double MsWait { get; set; }
     public double MsComm { get; set; }
     public double MsApply { get; set; }

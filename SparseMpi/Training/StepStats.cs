@@ -4,7 +4,7 @@ namespace SparseMpi.Training;
 public struct StepStats
 {
     public double MsSelect;
-    /// <summary>Waiting for the slowest rank: the small agreement allreduce before the exchange.</summary>
+    /// <summary>Waiting for the slowest rank: the small agreement allgather before the exchange (loss, non-finite flag, message length per rank).</summary>
     public double MsWait;
     public double MsComm;
     public double MsApply;
