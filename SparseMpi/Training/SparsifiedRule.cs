@@ -50,6 +50,8 @@ public sealed class SparsifiedRule : IUpdateRule
         {
             int k = _k.KAt(step);
             _selected = _memory.Step(gradient, (float)lr, _compressor, k, step, _indices, _values, _k.Filter);
+            // Packed here (timed as select) so the length can travel with the step's agreement.
+            PackedBytes = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
         }
         catch (NonFiniteGradientException)
         {
@@ -60,7 +62,6 @@ public sealed class SparsifiedRule : IUpdateRule
         {
             stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
         }
-        PackedBytes = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
         stats.K = _selected;
         return true;
     }

@@ -67,6 +67,8 @@ public sealed class TorchSparsifiedRule : IUpdateRule
         {
             _selected = _memory.Step(model.FlatGradients, (float)lr, _k.KAt(step), step, _indices, _values, _k.Filter);
             DeviceSync.Wait(_device);
+            // Packed here (timed as select) so the length can travel with the step's agreement.
+            PackedBytes = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
         }
         catch (NonFiniteGradientException)
         {
@@ -77,7 +79,6 @@ public sealed class TorchSparsifiedRule : IUpdateRule
         {
             stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
         }
-        PackedBytes = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
         stats.K = _selected;
         return true;
     }
