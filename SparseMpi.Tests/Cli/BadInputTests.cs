@@ -36,6 +36,14 @@ public class BadInputTests
         AssertOneLineError(ProgramRunner.Run("train --data /nonexistent/fmnist", 4, timeoutSeconds: 60), "/nonexistent/fmnist");
 
     [Test]
+    public void TrailingOptionWithoutValueIsRefusedNotDefaulted() =>
+        AssertOneLineError(ProgramRunner.Run("train --max-steps 5 --epochs", 2, timeoutSeconds: 60), "option '--epochs' needs a value");
+
+    [Test]
+    public void PlotWithoutRunDirectories() =>
+        AssertOneLineError(ProgramRunner.Run("plot --out /tmp/nowhere", launcher: Launcher.None, timeoutSeconds: 60), "missing or extra positional arguments");
+
+    [Test]
     public void UnknownCompressor() =>
         AssertOneLineError(ProgramRunner.Run("train --compressor gzip", 4, timeoutSeconds: 60), "unknown compressor 'gzip'");
 

@@ -35,6 +35,17 @@ public class TrainIntegrationTests
     }
 
     [Test]
+    public void HostfileFromTheRepositoryLaunchesTraining()
+    {
+        // What `make run HOSTFILE=hostfiles/localhost` passes to mpiexec.
+        using var run = new RunDirectory();
+        string hostfile = Path.Combine(ScriptRunner.RepoRoot, "hostfiles", "localhost");
+        var r = ProgramRunner.Run($"train --max-steps 10 --out {run.Path}", 4, launcherOptions: $"--hostfile {hostfile}");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        Assert.That((int)run.Summary()["ranks"]!, Is.EqualTo(4));
+    }
+
+    [Test]
     public void MpichRunsTraining()
     {
         using var run = new RunDirectory();

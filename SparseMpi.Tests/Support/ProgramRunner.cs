@@ -33,7 +33,7 @@ public static class ProgramRunner
     }
 
     public static RunResult Run(string arguments, int ranks = 1, Launcher launcher = Launcher.OpenMpi,
-        IDictionary<string, string>? env = null, int timeoutSeconds = 300)
+        IDictionary<string, string>? env = null, int timeoutSeconds = 300, string launcherOptions = "")
     {
         var psi = new ProcessStartInfo();
         var environment = new Dictionary<string, string> { ["TERM"] = "dumb" };
@@ -50,7 +50,7 @@ public static class ProgramRunner
                 psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
                 // Open MPI forwards only what -x names.
                 var forward = string.Join(" ", environment.Keys.Select(k => $"-x {k}"));
-                psi.Arguments = $"--oversubscribe --bind-to none {forward} -n {ranks} ";
+                psi.Arguments = $"--oversubscribe --bind-to none {forward} {launcherOptions} -n {ranks} ";
                 break;
             case Launcher.Mpich:
                 psi.FileName = "mpiexec.mpich";

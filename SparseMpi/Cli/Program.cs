@@ -35,7 +35,7 @@ public static class Program
         if (parsed is NotParsed<object> notParsed)
             return ReportParseErrors(args, notParsed, reporter);
         var verb = (IVerb)((Parsed<object>)parsed).Value;
-        string? problem = verb.Validate();
+        string? problem = TrailingOptionWithoutValue(verb.GetType(), args) ?? verb.Validate();
         if (problem != null)
         {
             if (reporter) Console.Error.WriteLine($"sparsempi: error: {problem}");
@@ -76,6 +76,24 @@ public static class Program
         return reporter ? 2 : 0;
     }
 
+    /// <summary>
+    /// CommandLineParser accepts a value-taking option as the very last token with no value (e.g. a script's
+    /// <c>train --epochs $EPOCHS</c> with EPOCHS unset) and silently keeps the default: refuse it instead.
+    /// </summary>
+    static string? TrailingOptionWithoutValue(Type verbType, string[] args)
+    {
+        if (args.Length < 2) return null;
+        string last = SingleLetterLongName(args[^1]);
+        foreach (var property in verbType.GetProperties())
+        {
+            if (property.GetCustomAttributes(typeof(OptionAttribute), true).FirstOrDefault() is not OptionAttribute option) continue;
+            if (property.PropertyType == typeof(bool)) continue; // a switch needs no value
+            if (last == $"--{option.LongName}" || (option.ShortName.Length > 0 && last == $"-{option.ShortName}"))
+                return $"option '{args[^1]}' needs a value";
+        }
+        return null;
+    }
+
     static string Describe(Error e) => e switch
     {
         NoVerbSelectedError => "no verb given",
@@ -85,6 +103,7 @@ public static class Program
         BadFormatConversionError f => $"option '--{f.NameInfo.LongName}' has a value of the wrong type",
         MissingRequiredOptionError r => $"option '--{r.NameInfo.LongName}' is required",
         RepeatedOptionError r => $"option '--{r.NameInfo.LongName}' is given twice",
+        SequenceOutOfRangeError { NameInfo.LongName: "" } => "missing or extra positional arguments",
         SequenceOutOfRangeError s => $"option '--{s.NameInfo.LongName}' has the wrong number of values",
         _ => e.Tag.ToString(),
     };
