@@ -62,6 +62,7 @@ experiment-topk: build
 	jobs/experiment-topk.sh
 
 experiment-dynamic: build
+	@scripts/deps.sh python3   # its cost-to-target tables (scripts/cost-to-target.py)
 	jobs/experiment-dynamic.sh
 
 # Asynchronous dense vs top-k vs staleness-aware lr at three staleness levels (docs/results/hogwild/README.md).
