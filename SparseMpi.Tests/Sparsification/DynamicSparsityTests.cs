@@ -33,7 +33,7 @@ public class DynamicSparsityTests
 
     [Test]
     public void MatchesBruteForceForEveryCostModel(
-        [Values(0, 1, 2, 3, 4, 5)] int model, [Values("normal", "heavy", "ties", "flat")] string shape, [Values(1, 7, 300, 3000)] int n)
+        [Values(0, 1, 2, 3, 4, 5)] int model, [Values("normal", "heavy", "ties", "flat")] string shape, [Values(1, 7, 300, 3000, 20000)] int n)
     {
         var cost = Models[model];
         for (int seed = 0; seed < 5; seed++)
@@ -104,6 +104,26 @@ public class DynamicSparsityTests
         Assert.That(k, Is.EqualTo(DynamicSparsity.ChooseByBruteForce(val, cost)));
         Assert.That(rule.LastScanned, Is.LessThan(idx.Length / 4), "the scan went on to the end");
     }
+
+    [Test]
+    public void LongRisingScanTakesWholeBucketsAndStillMatchesBruteForce()
+    {
+        // A latency worth ~2000 entries (as the fitted mpi model on this machine): the ratio rises through
+        // thousands of candidates, which the rule takes bucket by bucket without sorting them; the choice and the
+        // kept set must still be exactly those of brute force.
+        var (idx, val) = Candidates(5, 20353, "normal");
+        var cost = new MpiTimeCostModel(14e-6, 1e-9, 28, 8);
+        var i2 = idx.ToArray(); var v2 = val.ToArray();
+        int k = new DynamicSparsity(cost).Choose(i2, v2, idx.Length);
+        Assert.That(k, Is.EqualTo(DynamicSparsity.ChooseByBruteForce(val, cost)));
+        Assert.That(k, Is.InRange(1000, 20000), "the case should need a long rising scan");
+        var reference = idx.Zip(val).OrderByDescending(p => Math.Abs(p.Second)).ThenBy(p => p.First).Take(k).Select(p => p.First).OrderBy(i => i);
+        Assert.That(i2.Take(k), Is.EqualTo(reference));
+    }
+
+    [Test]
+    public void MoreCandidatesThanTheSpansHoldIsRefused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DynamicSparsity(new PayloadCostModel(224, 64)).Choose(new int[3], new float[3], 4));
 
     [Test]
     public void PayloadModelRefusesNoFixedPart() =>

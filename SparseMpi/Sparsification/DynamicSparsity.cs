@@ -1,13 +1,17 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace SparseMpi.Sparsification;
 
 /// <summary>
 /// The dynamic sparsity rule of Khirirat, Magnússon, Aytekin and Johansson (2020): among the k_max candidates
 /// of largest magnitude, send the k that maximises S(k) / C(k), where S(k) is the sum of the k largest squared
 /// magnitudes (the guaranteed descent of a step with that top-k part is proportional to it) and C(k) the cost
-/// model's price of a k-entry message. Work is O(k_max) to bucket the candidates by magnitude (a counting sort on
-/// the top bits of their float patterns) plus a sort of only the buckets the scan reaches: nothing proportional
-/// to d. With an affine cost the ratio is unimodal (S is concave, C affine), so the scan
-/// stops at the first k whose ratio falls; a step-shaped (packet) cost is scanned to k_max.
+/// model's price of a k-entry message. Nothing is proportional to d: the candidates are bucketed by the top bits
+/// of their magnitudes (a counting sort, O(k_max)) and scanned bucket by bucket, largest first. A bucket is only
+/// sorted when the answer may lie inside it: with an affine cost the ratio is unimodal (S concave, C affine), so a
+/// bucket throughout which the ratio provably rises is taken whole, and the scan stops at the first fall; a
+/// step-shaped (packet) cost stops once an affine lower envelope of it proves that no larger k can win.
 /// </summary>
 public sealed class DynamicSparsity : ISelectionFilter
 {
@@ -15,12 +19,13 @@ public sealed class DynamicSparsity : ISelectionFilter
     const int Bins = 1 << (32 - BinShift);
 
     readonly ICostModel _cost;
-    readonly int[] _binCounts = new int[Bins];
-    readonly int[] _binEnds = new int[Bins];
+    readonly int[] _binCounts = new int[Bins];  // all zero between calls
+    readonly int[] _binEnds = new int[Bins];    // per non-empty bin, largest first: end position in _byBin
+    readonly uint[] _binIds = new uint[Bins];   // ... and its bin id (the top bits of its magnitudes)
     int[] _byBin = [];          // positive candidates' positions, bin by bin, largest magnitudes first
     uint[] _keys = [];          // bit patterns of the magnitudes
     ulong[] _sortScratch = [];
-    float[] _magnitudes = [];
+    bool[] _marked = [];
 
     public DynamicSparsity(ICostModel cost) => _cost = cost;
 
@@ -43,6 +48,8 @@ public sealed class DynamicSparsity : ISelectionFilter
     /// </summary>
     public int Choose(Span<int> indices, Span<float> values, int count)
     {
+        if ((uint)count > (uint)Math.Min(indices.Length, values.Length))
+            throw new ArgumentOutOfRangeException(nameof(count), $"{count} candidates, but spans of {indices.Length} and {values.Length}");
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int k = ChooseCore(indices, values, count);
         Elapsed += System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -53,74 +60,154 @@ public sealed class DynamicSparsity : ISelectionFilter
     int ChooseCore(Span<int> indices, Span<float> values, int count)
     {
         Grow(count);
-        int n = BucketByMagnitude(values, count);
+        int bins = BucketByMagnitude(values, count);
+        var (fixedCost, perEntry) = _cost.LowerEnvelope;
 
         double s = 0, bestRatio = 0;
-        int best = 0, taken = 0, bin = 0, sortedEnd = 0;
-        for (int p = 0; p < n; p++)
+        int best = 0, taken = 0;
+        for (int b = 0; b < bins; b++)
         {
-            if (p == sortedEnd) sortedEnd = SortBin(p, bin++);
-            double m = _magnitudes[_byBin[p]];
-            s += m * m;
-            taken++;
-            double ratio = s / _cost.Cost(taken);
-            if (ratio > bestRatio) { bestRatio = ratio; best = taken; }
-            else if (_cost.IsAffine) break; // unimodal: once the ratio falls it never rises again
-            if (p + 1 < n)
+            int end = _binEnds[b];
+            uint bin = _binIds[b];
+            // Every entry from here on is at most this bin's upper edge: if even those cannot win, stop.
+            if (CannotImprove(s, taken, UpperEdgeSquare(bin), fixedCost, perEntry, bestRatio)) break;
+            if (_cost.IsAffine && RisesThroughBin(s, taken, end, bin, fixedCost, perEntry, out double sEnd))
             {
-                if (p + 1 == sortedEnd) sortedEnd = SortBin(p + 1, bin++);
-                if (CannotImprove(s, taken, _magnitudes[_byBin[p + 1]], bestRatio)) break;
+                // The ratio rises at every entry of this bin, so its best k here is the bin's end: no sort needed.
+                s = sEnd;
+                taken = end;
+                double ratio = s / _cost.Cost(taken);
+                if (ratio > bestRatio) { bestRatio = ratio; best = taken; }
+                continue;
+            }
+            SortBin(taken, end);
+            for (; taken < end;)
+            {
+                double m = Magnitude(_byBin[taken]);
+                s += m * m;
+                taken++;
+                double ratio = s / _cost.Cost(taken);
+                if (ratio > bestRatio) { bestRatio = ratio; best = taken; }
+                else if (_cost.IsAffine) goto Chosen; // unimodal: once the ratio falls it never rises again
+                if (taken < end && CannotImprove(s, taken, Square(Magnitude(_byBin[taken])), fixedCost, perEntry, bestRatio)) goto Chosen;
             }
         }
+    Chosen:
         LastRatio = bestRatio;
         LastScanned = taken;
-
-        // The chosen positions, back in ascending index order (the wire format delta-encodes them).
-        Span<int> chosen = _byBin.AsSpan(0, best);
-        chosen.Sort();
-        for (int j = 0; j < best; j++)
-        {
-            int from = chosen[j];
-            indices[j] = indices[from];
-            values[j] = values[from];
-        }
+        KeepChosen(indices, values, count, best);
         return best;
+    }
+
+    /// <summary>
+    /// True when S(k)/C(k) rises at every k inside the bin [taken, end) (affine C = F + E k), which holds if
+    /// the bin's smallest possible square s_lo satisfies s_lo * C(taken) > E * S(end): adding an entry s to
+    /// (S, C) raises the ratio iff s * C > E * S, and inside the bin s >= s_lo, C >= C(taken), S <= S(end).
+    /// Gives S(end) (the bin's squares summed) in <paramref name="sEnd"/>.
+    /// </summary>
+    bool RisesThroughBin(double s, int taken, int end, uint bin, double fixedCost, double perEntry, out double sEnd)
+    {
+        sEnd = s;
+        for (int p = taken; p < end; p++)
+        {
+            double m = Magnitude(_byBin[p]);
+            sEnd += m * m;
+        }
+        double lower = BitConverter.UInt32BitsToSingle(bin << BinShift);
+        return lower * lower * (fixedCost + perEntry * taken) > perEntry * sEnd;
+    }
+
+    /// <summary>
+    /// Moves the <paramref name="best"/> chosen candidates (positions _byBin[0..best)) to the front, in ascending
+    /// index order (the wire format delta-encodes them; candidates arrive in ascending index order). Few: sort
+    /// their positions; many: mark them and sweep the candidates once, O(count) without a sort.
+    /// </summary>
+    void KeepChosen(Span<int> indices, Span<float> values, int count, int best)
+    {
+        Span<int> chosen = _byBin.AsSpan(0, best);
+        if ((long)best * 16 < count)
+        {
+            chosen.Sort();
+            for (int j = 0; j < best; j++)
+            {
+                int from = chosen[j];
+                indices[j] = indices[from];
+                values[j] = values[from];
+            }
+            return;
+        }
+        Span<bool> marked = _marked.AsSpan(0, count);
+        marked.Clear();
+        foreach (int position in chosen) marked[position] = true;
+        int kept = 0;
+        for (int j = 0; j < count; j++)
+        {
+            if (!marked[j]) continue;
+            indices[kept] = indices[j];
+            values[kept] = values[j];
+            kept++;
+        }
+    }
+
+    float Magnitude(int candidate) => BitConverter.UInt32BitsToSingle(_keys[candidate]);
+
+    static double Square(float m) => (double)m * m;
+
+    static double UpperEdgeSquare(uint bin)
+    {
+        double upper = BitConverter.UInt32BitsToSingle(((bin + 1) << BinShift) - 1);
+        return upper * upper;
     }
 
     /// <summary>
     /// Counting sort of the positive candidates by the top bits of their magnitude (sign, exponent and five
     /// mantissa bits: for non-negative floats the bit pattern orders like the value), largest bin first, into
-    /// <see cref="_byBin"/>. O(count); only the bins the scan reaches are then sorted. Returns how many are positive.
+    /// <see cref="_byBin"/>; the non-empty bins' ids and ends go to <see cref="_binIds"/> and
+    /// <see cref="_binEnds"/>. O(count + the span of bins the candidates occupy); only the bins the scan reaches
+    /// are then sorted. Returns the number of non-empty bins.
     /// </summary>
     int BucketByMagnitude(Span<float> values, int count)
     {
-        Array.Clear(_binCounts);
+        // Two passes over the candidates dominate the rule's time: index without bounds checks (all arrays were
+        // grown to at least count; bins are < Bins by construction).
+        ref uint keys = ref MemoryMarshal.GetArrayDataReference(_keys);
+        ref int binCounts = ref MemoryMarshal.GetArrayDataReference(_binCounts);
+        ref uint bits = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(values));
+        uint lowBin = uint.MaxValue, highBin = 0;
         for (int j = 0; j < count; j++)
         {
-            float m = MathF.Abs(values[j]);
-            _magnitudes[j] = m;
-            uint key = BitConverter.SingleToUInt32Bits(m);
-            _keys[j] = key;
-            if (key != 0) _binCounts[key >> BinShift]++;
+            uint key = Unsafe.Add(ref bits, j) & 0x7FFF_FFFFu; // |value|
+            Unsafe.Add(ref keys, j) = key;
+            if (key == 0) continue;
+            uint bin = key >> BinShift;
+            Unsafe.Add(ref binCounts, bin)++;
+            lowBin = Math.Min(lowBin, bin);
+            highBin = Math.Max(highBin, bin);
         }
+        if (lowBin > highBin) return 0;
         int n = 0, bins = 0;
-        for (int b = Bins - 1; b >= 0; b--)
+        for (uint b = highBin + 1; b-- > lowBin;)
         {
             int c = _binCounts[b];
             _binCounts[b] = n; // now the bin's first slot
             if (c == 0) continue;
             n += c;
+            _binIds[bins] = b;
             _binEnds[bins++] = n;
         }
+        ref int byBin = ref MemoryMarshal.GetArrayDataReference(_byBin);
         for (int j = 0; j < count; j++)
-            if (_keys[j] != 0) _byBin[_binCounts[_keys[j] >> BinShift]++] = j;
-        return n;
+        {
+            uint key = Unsafe.Add(ref keys, j);
+            if (key != 0) Unsafe.Add(ref byBin, Unsafe.Add(ref binCounts, key >> BinShift)++) = j;
+        }
+        Array.Clear(_binCounts, (int)lowBin, (int)(highBin - lowBin + 1)); // zero again for the next call
+        return bins;
     }
 
-    /// <summary>Sorts the bin starting at <paramref name="start"/> by (magnitude desc, index asc); returns its end.</summary>
-    int SortBin(int start, int bin)
+    /// <summary>Sorts positions [start, end) of one bin by (magnitude desc, index asc).</summary>
+    void SortBin(int start, int end)
     {
-        int end = _binEnds[bin];
         Span<ulong> order = _sortScratch.AsSpan(start, end - start);
         for (int p = start; p < end; p++)
         {
@@ -129,7 +216,6 @@ public sealed class DynamicSparsity : ISelectionFilter
         }
         order.Sort();
         for (int p = start; p < end; p++) _byBin[p] = (int)(uint)order[p - start];
-        return end;
     }
 
     int ISelectionFilter.Filter(Span<int> indices, Span<float> values, int count) => Choose(indices, values, count);
@@ -139,12 +225,10 @@ public sealed class DynamicSparsity : ISelectionFilter
     /// C(k') >= F + E k', so S(k')/C(k') <= (S + (k' - k) next²) / (F + E k'), which is monotone in k' and so
     /// at most the larger of its values at k' = k + 1 and k' -> infinity (next² / E).
     /// </summary>
-    bool CannotImprove(double s, int k, float next, double best)
+    static bool CannotImprove(double s, int k, double next2, double fixedCost, double perEntry, double best)
     {
-        var (f, e) = _cost.LowerEnvelope;
-        double next2 = (double)next * next;
-        double atNext = (s + next2) / (f + e * (k + 1));
-        double limit = e > 0 ? next2 / e : double.PositiveInfinity;
+        double atNext = (s + next2) / (fixedCost + perEntry * (k + 1));
+        double limit = perEntry > 0 ? next2 / perEntry : double.PositiveInfinity;
         return Math.Max(atNext, limit) <= best;
     }
 
@@ -170,6 +254,6 @@ public sealed class DynamicSparsity : ISelectionFilter
         _byBin = new int[size];
         _keys = new uint[size];
         _sortScratch = new ulong[size];
-        _magnitudes = new float[size];
+        _marked = new bool[size];
     }
 }
