@@ -66,4 +66,73 @@ public class BadInputTests
             timeoutSeconds: 120);
         AssertOneLineError(r, "ranks disagree on the training configuration");
     }
+
+    // A rank that alone refuses its command line (MPMD, a per-rank wrapper) used to exit quietly while the
+    // others waited for it in MPI_Init: a hang. It now meets them in the first collective and says why.
+    [TestCase(Launcher.OpenMpi), TestCase(Launcher.Mpich)]
+    public void ARankThatAloneRefusesItsOptionsEndsTheJob(Launcher launcher)
+    {
+        using var run = new RunDirectory();
+        var r = ProgramRunner.RunMpmd([$"train --max-steps 5 --out {run.Path}", $"train --max-steps 5 --out {run.Path} --lr -1"],
+            launcher, timeoutSeconds: 120);
+        AssertOneLineError(r, "on rank 1: --lr must be a positive finite number");
+    }
+
+    [TestCase(Launcher.OpenMpi), TestCase(Launcher.Mpich)]
+    public void ARankWithAnUnknownOptionEndsTheJob(Launcher launcher)
+    {
+        using var run = new RunDirectory();
+        var r = ProgramRunner.RunMpmd([$"hogwild --updates 20 --out {run.Path}", $"hogwild --updates 20 --out {run.Path} --bogus"],
+            launcher, timeoutSeconds: 120);
+        AssertOneLineError(r, "on rank 1: unknown option '--bogus'");
+    }
+
+    [Test]
+    public void AllRanksRefusingSayItOnce() =>
+        AssertOneLineError(ProgramRunner.Run("train --lr -1", 4, Launcher.Mpich, timeoutSeconds: 120), "--lr must be a positive finite number");
+
+    [Test]
+    public void RanksRunningDifferentVerbs()
+    {
+        using var run = new RunDirectory();
+        var r = ProgramRunner.RunMpmd([$"train --max-steps 5 --out {run.Path}", "check-mpi"], timeoutSeconds: 120);
+        AssertOneLineError(r, "ranks run different verbs");
+    }
+
+    [Test]
+    public void HogwildIntoAFileIsRefusedBeforeAnyWork()
+    {
+        using var run = new RunDirectory();
+        string file = Path.Combine(run.Path, "a-file");
+        File.WriteAllText(file, "");
+        AssertOneLineError(ProgramRunner.Run($"hogwild --model logreg --updates 20 --out {file}", 2, timeoutSeconds: 120), "--out");
+    }
+
+    [TestCase("train --model logreg --out {0}/sub", "is a file, not a directory")]
+    [TestCase("plot {1} --out {0}", "is a file, not a directory")]
+    [TestCase("report {1} --out {0}/sub", "is a file, not a directory")]
+    [TestCase("bench-topk -d 65536 --json /proc/sparsempi-test.json", "cannot write in /proc")]
+    [TestCase("fit-mpi-cost --model logreg --json /proc/sparsempi-test.json", "cannot write in /proc")]
+    public void AnOutputThatCannotBeWrittenIsOneLineBeforeAnyWork(string command, string expected)
+    {
+        using var run = new RunDirectory();
+        string file = Path.Combine(run.Path, "a-file");
+        File.WriteAllText(file, "");
+        string finishedRun = Path.Combine(ScriptRunner.RepoRoot, "docs/results/scaling/runs/topk-0.01/ranks-1");
+        var r = ProgramRunner.Run(string.Format(command, file, finishedRun), 1, Launcher.None, timeoutSeconds: 60);
+        AssertOneLineError(r, expected);
+        Assert.That(r.Elapsed.TotalSeconds, Is.LessThan(20), "refused only after the work");
+    }
+
+    [Test]
+    public void DensityThatRoundsToNoEntryIsRefused() =>
+        AssertOneLineError(ProgramRunner.Run("train --model logreg --density 1e-9", 2, timeoutSeconds: 120), "gives k = round(d * density) = 0");
+
+    [Test]
+    public void FixedKWithTheDynamicRuleIsRefused() =>
+        AssertOneLineError(ProgramRunner.Run("train --k-rule dynamic --k 10", 1, Launcher.None, timeoutSeconds: 60), "--k is the fixed rule's k");
+
+    [Test]
+    public void ShortOnlyOptionsAreNamedInErrors() =>
+        AssertOneLineError(ProgramRunner.Run("train -k 5 --k 6", 1, Launcher.None, timeoutSeconds: 60), "option '--k' is given twice");
 }

@@ -31,6 +31,17 @@ public class CheckpointTests
         Assert.That(steps, Is.Ordered.Ascending.And.Unique, "metrics read as one run");
     }
 
+    [Test]
+    public void ResumingAFinishedRunIsRefusedAndKeepsItsResults()
+    {
+        // Checkpointed() ends at step 10 = its --max-steps: nothing is left to train.
+        using var run = Checkpointed();
+        string summary = File.ReadAllText(Path.Combine(run.Path, "summary.json"));
+        var r = ProgramRunner.Run($"train {Config} --max-steps 10 --resume {run.Path}", 2, timeoutSeconds: 120);
+        BadInputTests.AssertOneLineError(r, "the run already ended at step 10");
+        Assert.That(File.ReadAllText(Path.Combine(run.Path, "summary.json")), Is.EqualTo(summary), "the finished run's summary was overwritten");
+    }
+
     RunDirectory Checkpointed()
     {
         var run = new RunDirectory();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CommandLine;
 using SparseMpi.Benchmarks;
 using SparseMpi.Collectives;
@@ -45,11 +46,9 @@ public sealed class BenchCommVerb : IVerb
         if (formats == null) return problem;
         if (Repeat < 1) return $"--repeat must be at least 1 (got {Repeat})";
         if (Warmup < 0) return $"--warmup must be 0 or more (got {Warmup})";
-        if (Json != null)
-        {
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(Json));
-            if (directory == null || !Directory.Exists(directory)) return $"--json: directory of '{Json}' does not exist";
-        }
+        if (OutputPaths.FileProblem("--json", Json) is string jsonProblem) return jsonProblem;
+        if (densities.FirstOrDefault(x => Math.Round(D * x) < 1) is double tooSmall and > 0)
+            return $"--densities: {tooSmall.ToString(CultureInfo.InvariantCulture)} gives k = round(d * density) = 0 of --d {D}; k must be at least 1";
         _options = new CommBenchOptions(D, densities, formats, Repeat, Warmup, Seed);
         return null;
     }

@@ -44,9 +44,7 @@ public sealed class BenchTopKVerb : IVerb
         if (!(Density > 0 && Density <= 1)) return $"--density must be in (0, 1] (got {Density})";
         if (K < 1 || K > D) return $"k = max(1, round(d * density)) = {K} is outside 1..{D}";
         if (Repeat < 1) return $"--repeat must be at least 1 (got {Repeat})";
-        if (Json != null && Path.GetDirectoryName(Path.GetFullPath(Json)) is { } dir && !Directory.Exists(dir))
-            return $"--json: directory {dir} does not exist";
-        return null;
+        return OutputPaths.FileProblem("--json", Json);
     }
 
     public int Run()

@@ -35,7 +35,7 @@ public sealed class FitMpiCostVerb : IVerb
         if (ModelFactory.FindProblem(Model) is string p) return p;
         if (!WireFormat.TryParse($"{IndexFormat}:{ValueFormat}", out _)) return $"unknown wire format {IndexFormat}:{ValueFormat}";
         if (Repeat < 1) return $"--repeat must be at least 1 (got {Repeat})";
-        return null;
+        return OutputPaths.FileProblem("--json", JsonPath);
     }
 
     public int Run() => MpiSession.Run(mpi =>

@@ -91,7 +91,8 @@ public sealed class HogwildVerb : TrainingOptions, IVerb
         if (EvalSamples < 0) return $"--eval-samples must not be negative (got {EvalSamples})";
         if (ToyGradient && Updates == 0) return "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)";
         if (ToyGradient && StalenessAware) return "--toy-gradient adds exact integers and cannot be scaled by --lr-policy staleness-aware";
-        return null;
+        if (InFlight > MaxInFlight) return $"--in-flight {InFlight} exceeds --max-in-flight {MaxInFlight}";
+        return OutputPaths.DirectoryProblem("--out", Out);
     }
 
     /// <summary>Total updates for a training set that gives <paramref name="batchesPerEpoch"/> batches over all ranks.</summary>

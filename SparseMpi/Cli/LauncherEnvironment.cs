@@ -9,6 +9,9 @@ public static class LauncherEnvironment
 {
     static readonly string[] RankVariables = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"];
 
+    /// <summary>True when a launcher (mpiexec, srun) started this process, so other ranks may be waiting for it.</summary>
+    public static bool Launched => RankVariables.Any(name => Environment.GetEnvironmentVariable(name) != null);
+
     /// <summary>The world rank the launcher assigned, or 0 when started without one (a singleton).</summary>
     public static int Rank
     {

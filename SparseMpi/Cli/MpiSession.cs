@@ -13,7 +13,31 @@ namespace SparseMpi.Cli;
 /// </summary>
 public static class MpiSession
 {
-    public static int Run(Func<MpiRuntime, int> body)
+    /// <summary>The verb this process runs (set by Program before any MPI work): ranks check they all run the same.</summary>
+    public static string Verb { get; set; } = "";
+
+    public static int Run(Func<MpiRuntime, int> body) => Run(body, commandLineProblem: null);
+
+    /// <summary>
+    /// For a rank whose command line was refused when a launcher started it: join the others' first collective
+    /// (see <see cref="Preflight.CommandLines"/>) so that every rank stops together with this rank's one line,
+    /// instead of the others waiting for it in MPI_Init. Falls back to one line from rank 0 if MPI cannot start.
+    /// </summary>
+    public static int Refuse(string problem)
+    {
+        int code = Run(_ => 0, problem);
+        return code == InitFailed ? (LauncherEnvironment.Rank == 0 ? PrintRefusal(problem) : 2) : code;
+    }
+
+    const int InitFailed = -1;
+
+    static int PrintRefusal(string problem)
+    {
+        Console.Error.WriteLine($"sparsempi: error: {problem}");
+        return 2;
+    }
+
+    static int Run(Func<MpiRuntime, int> body, string? commandLineProblem)
     {
         MpiRuntime mpi;
         try
@@ -23,6 +47,7 @@ public static class MpiSession
         catch (Exception e) when (e is MpiLibraryNotFoundException or MpiException)
         {
             // As for bad options (see Program.Main): one line from rank 0, which alone fails the job.
+            if (commandLineProblem != null) return InitFailed;
             if (LauncherEnvironment.Rank != 0) return 0;
             Console.Error.WriteLine($"sparsempi: error: {e.Message}");
             return 1;
@@ -31,12 +56,13 @@ public static class MpiSession
         int code;
         try
         {
+            Preflight.CommandLines(mpi.World, Verb, commandLineProblem);
             code = body(mpi);
         }
         catch (CollectiveUsageException e)
         {
             if (e.Reporter) Console.Error.WriteLine($"sparsempi: error: {e.Message}");
-            code = 1;
+            code = e.ExitCode;
         }
         catch (Exception e)
         {
@@ -52,9 +78,12 @@ public static class MpiSession
 }
 
 /// <summary>An error every rank has agreed on; only the reporting rank prints it.</summary>
-public sealed class CollectiveUsageException(string message, bool reporter) : Exception(message)
+public sealed class CollectiveUsageException(string message, bool reporter, int exitCode = 1) : Exception(message)
 {
     public bool Reporter { get; } = reporter;
+
+    /// <summary>1 for a problem found while running; 2 for a refused command line, as before MPI starts.</summary>
+    public int ExitCode { get; } = exitCode;
 }
 
 /// <summary>
@@ -72,6 +101,22 @@ public static class Preflight
         int firstFailing = world.Allreduce(problem == null ? int.MaxValue : world.Rank, ReduceOp.Min);
         if (firstFailing == int.MaxValue) return;
         throw new CollectiveUsageException(problem ?? "another rank failed its checks", world.Rank == firstFailing);
+    }
+
+    /// <summary>
+    /// The first collective of every MPI verb: all ranks learn whether any rank refused its own command line
+    /// (an MPMD launch or a per-rank wrapper can give ranks different ones) and whether all run the same verb.
+    /// The lowest refusing rank prints its line; ranks running different verbs would otherwise meet in
+    /// mismatched collectives.
+    /// </summary>
+    public static void CommandLines(Communicator world, string verb, string? problem)
+    {
+        int firstRefusing = world.Allreduce(problem == null ? int.MaxValue : world.Rank, ReduceOp.Min);
+        if (firstRefusing != int.MaxValue)
+            throw new CollectiveUsageException(
+                world.Rank == 0 ? problem ?? "" : $"on rank {world.Rank}: {problem}", world.Rank == firstRefusing, exitCode: 2);
+        if (!world.AllEqual(CollectiveSelfCheck.StableHash(verb)))
+            throw new CollectiveUsageException($"ranks run different verbs (rank 0 runs '{verb}'): start every rank with the same command", world.Rank == 0, exitCode: 2);
     }
 
     /// <summary>Fails on every rank unless all ranks hold the same <paramref name="hash"/> of <paramref name="what"/>.</summary>

@@ -33,7 +33,7 @@ public sealed class PlotVerb : IVerb
             if (!File.Exists(Path.Combine(r, "summary.json"))) return $"{r}: no summary.json (not a finished run directory)";
         int labels = Labels.Count();
         if (labels != 0 && labels != runs.Count) return $"--labels has {labels} labels for {runs.Count} runs";
-        return null;
+        return OutputPaths.DirectoryProblem("--out", Out);
     }
 
     public int Run()

@@ -19,11 +19,18 @@ public static class Program
         typeof(ReportVerb),
     ];
 
+    /// <summary>The verbs that run under MPI (MpiSession): their ranks meet in collectives.</summary>
+    static readonly Type[] MpiVerbs =
+        [typeof(TrainVerb), typeof(HogwildVerb), typeof(CheckMpiVerb), typeof(CheckSparseVerb), typeof(BenchCommVerb), typeof(FitMpiCostVerb)];
+
     public static int Main(string[] args)
     {
-        // Every rank parses the same command line: only rank 0 reports what is wrong with it, so an error is
-        // one line, not one per rank. The other ranks exit quietly with 0: if they exited non-zero first,
-        // mpiexec would kill rank 0 before its line got out; the job still fails with rank 0's code.
+        // Every rank parses its command line before MPI starts, and a mistake must end the job with one line,
+        // never a hang. Usually all ranks have the same command line, but an MPMD launch or a per-rank wrapper
+        // can refuse it on some ranks only, while the others wait for them in MPI_Init. So a rank of a launched
+        // MPI verb that refuses its command line still starts MPI and joins the others' first collective
+        // (MpiSession.Refuse), where all learn of it and the lowest refusing rank prints the line. Elsewhere (a
+        // singleton, a verb without MPI) rank 0 prints it, and other ranks after a grace (see Report).
         bool reporter = LauncherEnvironment.Rank == 0;
         var parser = new Parser(s =>
         {
@@ -32,15 +39,14 @@ public static class Program
             s.AutoVersion = false;
         });
         var parsed = parser.ParseArguments(args.Select(SingleLetterLongName), Verbs);
+        Type? verbType = parsed.TypeInfo.Current is { } t && Verbs.Contains(t) ? t : null;
+        MpiSession.Verb = verbType?.GetCustomAttributes(typeof(VerbAttribute), false).OfType<VerbAttribute>().FirstOrDefault()?.Name ?? "";
+        bool meetsOtherRanks = verbType != null && MpiVerbs.Contains(verbType) && LauncherEnvironment.Launched;
         if (parsed is NotParsed<object> notParsed)
-            return ReportParseErrors(args, notParsed, reporter);
+            return ReportParseErrors(args, notParsed, reporter, meetsOtherRanks);
         var verb = (IVerb)((Parsed<object>)parsed).Value;
         string? problem = TrailingOptionWithoutValue(verb.GetType(), args) ?? verb.Validate();
-        if (problem != null)
-        {
-            if (reporter) Console.Error.WriteLine($"sparsempi: error: {problem}");
-            return reporter ? 2 : 0;
-        }
+        if (problem != null) return meetsOtherRanks ? MpiSession.Refuse(problem) : Report(problem, reporter);
         try
         {
             return verb.Run();
@@ -58,7 +64,7 @@ public static class Program
     static string SingleLetterLongName(string arg) =>
         arg == "--k" ? "-k" : arg.StartsWith("--k=", StringComparison.Ordinal) ? "-k" + arg[4..] : arg;
 
-    static int ReportParseErrors(string[] args, NotParsed<object> notParsed, bool reporter)
+    static int ReportParseErrors(string[] args, NotParsed<object> notParsed, bool reporter, bool meetsOtherRanks)
     {
         var errors = notParsed.Errors.ToList();
         bool askedForHelp = errors.Any(e => e is HelpRequestedError or HelpVerbRequestedError);
@@ -68,12 +74,28 @@ public static class Program
             if (reporter) new Parser(s => s.HelpWriter = Console.Out).ParseArguments(args, Verbs);
             return 0;
         }
+        string first = errors.Count == 0 ? "invalid command line" : Describe(errors[0]);
+        string problem = $"{first} (see 'sparsempi --help' or 'sparsempi help VERB')";
+        return meetsOtherRanks ? MpiSession.Refuse(problem) : Report(problem, reporter);
+    }
+
+    /// <summary>
+    /// How long a rank other than 0 waits before reporting its own command-line error when it cannot meet the
+    /// others in MPI: if rank 0 failed too, the launcher usually ends the job first, and the error stays one line.
+    /// </summary>
+    static readonly TimeSpan ReportLater = TimeSpan.FromSeconds(3);
+
+    /// <summary>One error line and exit code 2; ranks other than 0 first give the launcher time to end the job.</summary>
+    static int Report(string problem, bool reporter)
+    {
         if (reporter)
         {
-            string first = errors.Count == 0 ? "invalid command line" : Describe(errors[0]);
-            Console.Error.WriteLine($"sparsempi: error: {first} (see 'sparsempi --help' or 'sparsempi help VERB')");
+            Console.Error.WriteLine($"sparsempi: error: {problem}");
+            return 2;
         }
-        return reporter ? 2 : 0;
+        Thread.Sleep(ReportLater);
+        Console.Error.WriteLine($"sparsempi: error on rank {LauncherEnvironment.Rank}: {problem}");
+        return 2;
     }
 
     /// <summary>
@@ -99,12 +121,16 @@ public static class Program
         NoVerbSelectedError => "no verb given",
         BadVerbSelectedError b => $"unknown verb '{b.Token}'",
         UnknownOptionError u => $"unknown option '--{u.Token}'",
-        MissingValueOptionError m => $"option '--{m.NameInfo.LongName}' needs a value",
-        BadFormatConversionError f => $"option '--{f.NameInfo.LongName}' has a value of the wrong type",
-        MissingRequiredOptionError r => $"option '--{r.NameInfo.LongName}' is required",
-        RepeatedOptionError r => $"option '--{r.NameInfo.LongName}' is given twice",
-        SequenceOutOfRangeError { NameInfo.LongName: "" } => "missing or extra positional arguments",
-        SequenceOutOfRangeError s => $"option '--{s.NameInfo.LongName}' has the wrong number of values",
+        MissingValueOptionError m => $"option '{Name(m.NameInfo)}' needs a value",
+        BadFormatConversionError f => $"option '{Name(f.NameInfo)}' has a value of the wrong type or out of range",
+        MissingRequiredOptionError r => $"option '{Name(r.NameInfo)}' is required",
+        RepeatedOptionError r => $"option '{Name(r.NameInfo)}' is given twice",
+        SequenceOutOfRangeError { NameInfo.LongName: "", NameInfo.ShortName: "" } => "missing or extra positional arguments",
+        SequenceOutOfRangeError s => $"option '{Name(s.NameInfo)}' has the wrong number of values",
         _ => e.Tag.ToString(),
     };
+
+    /// <summary>An option as the user spells it: --long, or -x for short-only ones (k is spelled --k, see above).</summary>
+    static string Name(NameInfo n) =>
+        n.LongName.Length > 0 ? $"--{n.LongName}" : n.ShortName == "k" ? "--k" : $"-{n.ShortName}";
 }

@@ -42,7 +42,7 @@ public sealed class ReportVerb : IVerb
         }
         try { _runDirectories = RunDirectories.Expand(Runs); }
         catch (UsageException e) { return e.Message; }
-        return null;
+        return OutputPaths.DirectoryProblem("--out", Out);
     }
 
     public int Run()

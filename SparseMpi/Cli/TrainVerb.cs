@@ -114,7 +114,9 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         if (Device == "cuda" && SelectKernel == "simd") return "--select-kernel simd works on host memory, not with --device cuda; use --select-kernel torch (or auto)";
         if (SelectKernel == "torch" && !DevicePlacement.TorchCompressors.Contains(Compressor))
             return $"--select-kernel torch implements --compressor {string.Join(" and ", DevicePlacement.TorchCompressors)}, not {Compressor}";
-        return null;
+        if (DynamicK && K > 0) return "--k is the fixed rule's k; the dynamic rule chooses k per step up to --k-max";
+        // A resumed run writes into the directory it resumes.
+        return Resume != null ? OutputPaths.DirectoryProblem("--resume", Resume) : OutputPaths.DirectoryProblem("--out", Out);
     }
 
     /// <summary>k and k_max against the model's d once it is known (outside 1..d is an error, not clamped).</summary>

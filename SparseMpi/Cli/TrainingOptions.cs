@@ -95,7 +95,10 @@ public abstract class TrainingOptions
 
     /// <summary>Checks k against the model's d once it is known (k outside 1..d is an error, not clamped).</summary>
     public virtual string? ValidateFor(int d) =>
-        !Dense && K > d ? $"--k {K} is outside 1..d = {d} for model {Model}" : null;
+        Dense ? null
+        : K > d ? $"--k {K} is outside 1..d = {d} for model {Model}"
+        : K == 0 && Math.Round(d * Density) < 1 ? $"--density {Density.ToString(CultureInfo.InvariantCulture)} gives k = round(d * density) = 0 of d = {d} for model {Model}; k must be in 1..d (use --density >= {0.5 / d:G2} or --k 1)"
+        : null;
 
     /// <summary>
     /// A canonical text of every option that changes the numbers a run computes (not where it writes, nor how

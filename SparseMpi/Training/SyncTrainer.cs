@@ -89,6 +89,10 @@ public sealed class SyncTrainer
         long totalSteps = _options.Epochs * stepsPerEpoch;
         if (_options.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _options.MaxSteps);
         bool root = _world.Rank == 0;
+        // Resuming a run that already reached its end would train nothing and overwrite its summary.
+        if (_options.Resume != null && position.Step >= totalSteps)
+            throw new CollectiveUsageException(
+                $"--resume {_runDir}: the run already ended at step {position.Step}; to continue it, give a larger --epochs (now {_options.Epochs}) or --max-steps", root);
         using MetricsWriter? metrics = root ? new MetricsWriter(_runDir, _options.Resume != null ? position.Step : -1) : null;
         TensorBoardLog? tensorBoard = root ? new TensorBoardLog(_runDir) : null;
         var summary = new RunSummary
