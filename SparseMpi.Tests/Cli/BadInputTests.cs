@@ -132,6 +132,12 @@ public class BadInputTests
     public void FixedKWithTheDynamicRuleIsRefused() =>
         AssertOneLineError(ProgramRunner.Run("train --k-rule dynamic --k 10", 1, Launcher.None, timeoutSeconds: 60), "--k is the fixed rule's k");
 
+    [TestCase("train --lr 1e39", "--lr must be a positive finite number")] // finite as a double, infinite as the float it trains with
+    [TestCase("train --compressor topk --threshold 0.1", "--compressor topk would ignore it")]
+    [TestCase("hogwild --compressor none --threshold 0.1", "--compressor none would ignore it")]
+    public void ValuesTheRunWouldMisuseAreRefused(string command, string expected) =>
+        AssertOneLineError(ProgramRunner.Run(command, 1, Launcher.None, timeoutSeconds: 60), expected);
+
     [Test]
     public void ShortOnlyOptionsAreNamedInErrors() =>
         AssertOneLineError(ProgramRunner.Run("train -k 5 --k 6", 1, Launcher.None, timeoutSeconds: 60), "option '--k' is given twice");

@@ -72,7 +72,7 @@ public abstract class TrainingOptions
     {
         if (ModelFactory.FindProblem(Model) is string modelProblem) return modelProblem;
         if (BatchSize < 1) return $"--batch-size must be at least 1 (got {BatchSize})";
-        if (!(Lr > 0) || !double.IsFinite(Lr)) return $"--lr must be a positive finite number (got {Lr.ToString(CultureInfo.InvariantCulture)})";
+        if (!(Lr > 0) || !float.IsFinite((float)Lr)) return $"--lr must be a positive finite number (got {Lr.ToString(CultureInfo.InvariantCulture)})";
         if (!(Momentum >= 0 && Momentum < 1)) return $"--momentum must be in [0, 1) (got {Momentum.ToString(CultureInfo.InvariantCulture)})";
         if (EvalBatchSize < 1) return $"--eval-batch-size must be at least 1 (got {EvalBatchSize})";
         if (string.IsNullOrWhiteSpace(Out)) return "--out must name a directory";
@@ -90,6 +90,7 @@ public abstract class TrainingOptions
         if (MomentumMasking is not ("true" or "false")) return $"--momentum-masking must be true or false (got '{MomentumMasking}')";
         if (!double.IsFinite(Threshold) || Threshold < 0) return $"--threshold must be a finite number >= 0 (got {Threshold.ToString(CultureInfo.InvariantCulture)})";
         if (Compressor == "threshold" && Threshold == 0) return "--compressor threshold needs --threshold TAU > 0";
+        if (Compressor != "threshold" && Threshold != 0) return $"--threshold is the threshold compressor's tau; --compressor {Compressor} would ignore it";
         return null;
     }
 
