@@ -116,6 +116,7 @@ public class HogwildUnitTests
     [TestCase("--updates 10 --compressor gzip", "unknown compressor 'gzip'")]
     [TestCase("--updates 10 --in-flight 2", "--in-flight needs --delay-mode defer")]
     [TestCase("--updates 10 --delay-mode defer --in-flight 2 --delay-ms 5", "not both")]
+    [TestCase("--updates 10 --delay-mode defer --in-flight 100 --max-in-flight 4", "--in-flight 100 exceeds --max-in-flight 4")]
     public void OptionsAreValidatedBeforeMpi(string arguments, string expected)
     {
         var parsed = new CommandLine.Parser(s => { s.HelpWriter = null; s.CaseInsensitiveEnumValues = true; })
