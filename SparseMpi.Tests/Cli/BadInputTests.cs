@@ -135,6 +135,10 @@ public class BadInputTests
     [TestCase("train --lr 1e39", "--lr must be a positive finite number")] // finite as a double, infinite as the float it trains with
     [TestCase("train --compressor topk --threshold 0.1", "--compressor topk would ignore it")]
     [TestCase("hogwild --compressor none --threshold 0.1", "--compressor none would ignore it")]
+    [TestCase("train --k-max 100", "--k-max bounds the dynamic rule")]
+    [TestCase("train --exchange allreduce --index-format delta", "--exchange allreduce sends dense fp32")]
+    [TestCase("train --compressor none --value-format fp16", "--compressor none sends dense fp32")]
+    [TestCase("train --compressor none --warmup-epochs 2", "--compressor none has none")]
     public void ValuesTheRunWouldMisuseAreRefused(string command, string expected) =>
         AssertOneLineError(ProgramRunner.Run(command, 1, Launcher.None, timeoutSeconds: 60), expected);
 

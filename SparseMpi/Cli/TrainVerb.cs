@@ -115,6 +115,11 @@ public sealed class TrainVerb : TrainingOptions, IVerb
         if (SelectKernel == "torch" && !DevicePlacement.TorchCompressors.Contains(Compressor))
             return $"--select-kernel torch implements --compressor {string.Join(" and ", DevicePlacement.TorchCompressors)}, not {Compressor}";
         if (DynamicK && K > 0) return "--k is the fixed rule's k; the dynamic rule chooses k per step up to --k-max";
+        // Options that the chosen mode would silently ignore (and record in summary.json as if they had acted).
+        if (!DynamicK && KMax > 0) return "--k-max bounds the dynamic rule (--k-rule dynamic); the fixed rule takes --k or --density";
+        if ((Dense || Exchange == "allreduce") && (IndexFormat, ValueFormat) != ("int32", "fp32"))
+            return $"--index-format/--value-format are the sparse allgather's wire format; {(Dense ? "--compressor none" : "--exchange allreduce")} sends dense fp32";
+        if (Dense && WarmupEpochs > 0) return "--warmup-epochs warms up a compressor's density; --compressor none has none";
         // A resumed run writes into the directory it resumes.
         return Resume != null ? OutputPaths.DirectoryProblem("--resume", Resume) : OutputPaths.DirectoryProblem("--out", Out);
     }
