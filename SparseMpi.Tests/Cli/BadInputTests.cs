@@ -136,6 +136,8 @@ public class BadInputTests
     [TestCase("train --compressor topk --threshold 0.1", "--compressor topk would ignore it")]
     [TestCase("hogwild --compressor none --threshold 0.1", "--compressor none would ignore it")]
     [TestCase("train --k-max 100", "--k-max bounds the dynamic rule")]
+    [TestCase("train --epochs 2 5", "unexpected argument '5'")]
+    [TestCase("selftest-topk --large maybe", "unexpected argument 'maybe'")]
     [TestCase("train --exchange allreduce --index-format delta", "--exchange allreduce sends dense fp32")]
     [TestCase("train --compressor none --value-format fp16", "--compressor none sends dense fp32")]
     [TestCase("train --compressor none --warmup-epochs 2", "--compressor none has none")]

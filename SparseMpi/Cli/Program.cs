@@ -45,7 +45,7 @@ public static class Program
         if (parsed is NotParsed<object> notParsed)
             return ReportParseErrors(args, notParsed, reporter, meetsOtherRanks);
         var verb = (IVerb)((Parsed<object>)parsed).Value;
-        string? problem = TrailingOptionWithoutValue(verb.GetType(), args) ?? verb.Validate();
+        string? problem = TrailingOptionWithoutValue(verb.GetType(), args) ?? StrayArgument(verb.GetType(), args) ?? verb.Validate();
         if (problem != null) return meetsOtherRanks ? MpiSession.Refuse(problem) : Report(problem, reporter);
         try
         {
@@ -112,6 +112,27 @@ public static class Program
             if (property.PropertyType == typeof(bool)) continue; // a switch needs no value
             if (last == $"--{option.LongName}" || (option.ShortName.Length > 0 && last == $"-{option.ShortName}"))
                 return $"option '{args[^1]}' needs a value";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// CommandLineParser ignores a word that is neither an option nor an option's value (<c>train --epochs 2 5</c>,
+    /// <c>selftest-topk --large maybe</c>) in verbs that take no positional arguments: refuse it instead.
+    /// </summary>
+    static string? StrayArgument(Type verbType, string[] args)
+    {
+        var options = verbType.GetProperties()
+            .Select(p => (Property: p, Option: p.GetCustomAttributes(typeof(OptionAttribute), true).OfType<OptionAttribute>().FirstOrDefault()))
+            .ToList();
+        if (verbType.GetProperties().Any(p => p.GetCustomAttributes(typeof(ValueAttribute), true).Length > 0)) return null;
+        bool TakesValue(string token) => options.Any(o => o.Option != null && o.Property.PropertyType != typeof(bool) &&
+            (token == $"--{o.Option.LongName}" || (o.Option.ShortName.Length > 0 && token == $"-{o.Option.ShortName}")));
+        for (int i = 1; i < args.Length; i++) // args[0] is the verb
+        {
+            string token = SingleLetterLongName(args[i]);
+            if (TakesValue(token)) i++;
+            else if (!token.StartsWith('-')) return $"unexpected argument '{args[i]}' (this verb takes no positional arguments)";
         }
         return null;
     }
