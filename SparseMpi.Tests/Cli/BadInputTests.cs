@@ -138,6 +138,7 @@ public class BadInputTests
     [TestCase("train --k-max 100", "--k-max bounds the dynamic rule")]
     [TestCase("train --epochs 2 5", "unexpected argument '5'")]
     [TestCase("selftest-topk --large maybe", "unexpected argument 'maybe'")]
+    [TestCase("bench-topk --d 4096 --repeat 1 4096", "unexpected argument '4096'")] // --d is the short option d
     [TestCase("train --exchange allreduce --index-format delta", "--exchange allreduce sends dense fp32")]
     [TestCase("train --compressor none --value-format fp16", "--compressor none sends dense fp32")]
     [TestCase("train --compressor none --warmup-epochs 2", "--compressor none has none")]

@@ -110,7 +110,7 @@ public static class Program
         {
             if (property.GetCustomAttributes(typeof(OptionAttribute), true).FirstOrDefault() is not OptionAttribute option) continue;
             if (property.PropertyType == typeof(bool)) continue; // a switch needs no value
-            if (last == $"--{option.LongName}" || (option.ShortName.Length > 0 && last == $"-{option.ShortName}"))
+            if (last == $"--{option.LongName}" || (option.ShortName.Length > 0 && (last == $"-{option.ShortName}" || last == $"--{option.ShortName}")))
                 return $"option '{args[^1]}' needs a value";
         }
         return null;
@@ -127,7 +127,7 @@ public static class Program
             .ToList();
         if (verbType.GetProperties().Any(p => p.GetCustomAttributes(typeof(ValueAttribute), true).Length > 0)) return null;
         bool TakesValue(string token) => options.Any(o => o.Option != null && o.Property.PropertyType != typeof(bool) &&
-            (token == $"--{o.Option.LongName}" || (o.Option.ShortName.Length > 0 && token == $"-{o.Option.ShortName}")));
+            (token == $"--{o.Option.LongName}" || (o.Option.ShortName.Length > 0 && (token == $"-{o.Option.ShortName}" || token == $"--{o.Option.ShortName}"))));
         for (int i = 1; i < args.Length; i++) // args[0] is the verb
         {
             string token = SingleLetterLongName(args[i]);
