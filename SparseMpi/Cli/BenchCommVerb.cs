@@ -12,7 +12,7 @@ namespace SparseMpi.Cli;
 /// rank. Run it under mpiexec; rank 0 prints the table and writes the JSON.
 /// </summary>
 [Verb("bench-comm", HelpText = "Benchmark the sparse allgather exchange against a dense allreduce of d floats (run under mpiexec).")]
-public sealed class BenchCommVerb : IVerb
+public sealed class BenchCommVerb : IMpiVerb
 {
     [Option('d', Default = 16777216, HelpText = "Length of the dense vector (floats).")]
     public int D { get; set; } = 16777216;

@@ -8,7 +8,7 @@ namespace SparseMpi.Cli;
 /// MPI library, ranks and nodes. The first thing to run on a new cluster; also the MPI integration test.
 /// </summary>
 [Verb("check-mpi", HelpText = "Check the MPI binding: run every collective against a local reference and report the library.")]
-public sealed class CheckMpiVerb : IVerb
+public sealed class CheckMpiVerb : IMpiVerb
 {
     public string? Validate() => null;
 

@@ -10,7 +10,7 @@ namespace SparseMpi.Cli;
 /// tests run it under Open MPI and MPICH with 1-4 ranks; on a new cluster it checks the wire format end to end.
 /// </summary>
 [Verb("check-sparse", Hidden = true, HelpText = "Diagnostic self-test of the sparse collectives (used by the tests; useful on a new cluster): every wire format and exchange against a local reference.")]
-public sealed class CheckSparseVerb : IVerb
+public sealed class CheckSparseVerb : IMpiVerb
 {
     [Option("seed", Default = 1UL, HelpText = "Seed of the random cases.")]
     public ulong Seed { get; set; } = 1;

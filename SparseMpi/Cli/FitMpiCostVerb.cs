@@ -13,7 +13,7 @@ namespace SparseMpi.Cli;
 /// fitting its own under different noise.
 /// </summary>
 [Verb("fit-mpi-cost", HelpText = "Fit the mpi cost model alpha + beta*bytes from timed sparse exchanges on this communicator (run under mpiexec).")]
-public sealed class FitMpiCostVerb : IVerb
+public sealed class FitMpiCostVerb : IMpiVerb
 {
     [Option("model", Default = ModelFactory.Default, HelpText = "The model whose d the messages index into.")]
     public string Model { get; set; } = ModelFactory.Default;

@@ -10,7 +10,7 @@ namespace SparseMpi.Cli;
 /// Model, data, compressor and error-feedback options are the ones <c>train</c> has.
 /// </summary>
 [Verb("hogwild", HelpText = "Asynchronous lock-free SGD of the ranks of ONE node on shared parameters (MPI shared-memory window), with measured staleness.")]
-public sealed class HogwildVerb : TrainingOptions, IVerb
+public sealed class HogwildVerb : TrainingOptions, IMpiVerb
 {
     [Option("momentum", Default = 0.0, HelpText = "Local momentum per rank, folded in before compression as in DGC (each rank's own u; 0: plain SGD, the Hogwild! setting).")]
     public override double Momentum { get; set; }

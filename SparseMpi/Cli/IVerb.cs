@@ -13,3 +13,9 @@ public interface IVerb
     /// <summary>Runs the verb; returns the process exit code.</summary>
     int Run();
 }
+
+/// <summary>
+/// A verb that runs under MPI (through <see cref="MpiSession"/>): its ranks meet in collectives, so a rank that
+/// refuses its command line must still meet the others once (see Program.Main) instead of leaving them waiting.
+/// </summary>
+public interface IMpiVerb : IVerb;

@@ -19,17 +19,13 @@ public static class Program
         typeof(ReportVerb),
     ];
 
-    /// <summary>The verbs that run under MPI (MpiSession): their ranks meet in collectives.</summary>
-    static readonly Type[] MpiVerbs =
-        [typeof(TrainVerb), typeof(HogwildVerb), typeof(CheckMpiVerb), typeof(CheckSparseVerb), typeof(BenchCommVerb), typeof(FitMpiCostVerb)];
-
     public static int Main(string[] args)
     {
         // Every rank parses its command line before MPI starts, and a mistake must end the job with one line,
         // never a hang. Usually all ranks have the same command line, but an MPMD launch or a per-rank wrapper
         // can refuse it on some ranks only, while the others wait for them in MPI_Init. So a rank of a launched
         // MPI verb that refuses its command line still starts MPI and joins the others' first collective
-        // (MpiSession.Refuse), where all learn of it and the lowest refusing rank prints the line. Elsewhere (a
+        // (MpiSession.Refuse; such verbs are IMpiVerb), where all learn of it and the lowest refusing rank prints the line. Elsewhere (a
         // singleton, a verb without MPI) rank 0 prints it, and other ranks after a grace (see Report).
         bool reporter = LauncherEnvironment.Rank == 0;
         var parser = new Parser(s =>
@@ -41,7 +37,7 @@ public static class Program
         var parsed = parser.ParseArguments(args.Select(SingleLetterLongName), Verbs);
         Type? verbType = parsed.TypeInfo.Current is { } t && Verbs.Contains(t) ? t : null;
         MpiSession.Verb = verbType?.GetCustomAttributes(typeof(VerbAttribute), false).OfType<VerbAttribute>().FirstOrDefault()?.Name ?? "";
-        bool meetsOtherRanks = verbType != null && MpiVerbs.Contains(verbType) && LauncherEnvironment.Launched;
+        bool meetsOtherRanks = verbType != null && typeof(IMpiVerb).IsAssignableFrom(verbType) && LauncherEnvironment.Launched;
         if (parsed is NotParsed<object> notParsed)
             return ReportParseErrors(args, notParsed, reporter, meetsOtherRanks);
         var verb = (IVerb)((Parsed<object>)parsed).Value;
@@ -105,15 +101,7 @@ public static class Program
     static string? TrailingOptionWithoutValue(Type verbType, string[] args)
     {
         if (args.Length < 2) return null;
-        string last = SingleLetterLongName(args[^1]);
-        foreach (var property in verbType.GetProperties())
-        {
-            if (property.GetCustomAttributes(typeof(OptionAttribute), true).FirstOrDefault() is not OptionAttribute option) continue;
-            if (property.PropertyType == typeof(bool)) continue; // a switch needs no value
-            if (last == $"--{option.LongName}" || (option.ShortName.Length > 0 && (last == $"-{option.ShortName}" || last == $"--{option.ShortName}")))
-                return $"option '{args[^1]}' needs a value";
-        }
-        return null;
+        return TakesValue(verbType, SingleLetterLongName(args[^1])) ? $"option '{args[^1]}' needs a value" : null;
     }
 
     /// <summary>
@@ -122,20 +110,21 @@ public static class Program
     /// </summary>
     static string? StrayArgument(Type verbType, string[] args)
     {
-        var options = verbType.GetProperties()
-            .Select(p => (Property: p, Option: p.GetCustomAttributes(typeof(OptionAttribute), true).OfType<OptionAttribute>().FirstOrDefault()))
-            .ToList();
         if (verbType.GetProperties().Any(p => p.GetCustomAttributes(typeof(ValueAttribute), true).Length > 0)) return null;
-        bool TakesValue(string token) => options.Any(o => o.Option != null && o.Property.PropertyType != typeof(bool) &&
-            (token == $"--{o.Option.LongName}" || (o.Option.ShortName.Length > 0 && (token == $"-{o.Option.ShortName}" || token == $"--{o.Option.ShortName}"))));
         for (int i = 1; i < args.Length; i++) // args[0] is the verb
         {
             string token = SingleLetterLongName(args[i]);
-            if (TakesValue(token)) i++;
+            if (TakesValue(verbType, token)) i++;
             else if (!token.StartsWith('-')) return $"unexpected argument '{args[i]}' (this verb takes no positional arguments)";
         }
         return null;
     }
+
+    /// <summary>True when <paramref name="token"/> names an option of the verb that takes a value (not a switch).</summary>
+    static bool TakesValue(Type verbType, string token) =>
+        verbType.GetProperties().Any(p => p.PropertyType != typeof(bool) &&
+            p.GetCustomAttributes(typeof(OptionAttribute), true).FirstOrDefault() is OptionAttribute o &&
+            (token == $"--{o.LongName}" || (o.ShortName.Length > 0 && (token == $"-{o.ShortName}" || token == $"--{o.ShortName}"))));
 
     static string Describe(Error e) => e switch
     {

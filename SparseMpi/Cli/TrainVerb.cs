@@ -9,7 +9,7 @@ namespace SparseMpi.Cli;
 
 /// <summary><c>train</c>: synchronous data-parallel SGD over MPI, dense or with a compressor.</summary>
 [Verb("train", HelpText = "Synchronous data-parallel training of Fashion-MNIST (run it under mpiexec or srun).")]
-public sealed class TrainVerb : TrainingOptions, IVerb
+public sealed class TrainVerb : TrainingOptions, IMpiVerb
 {
     [Option("epochs", Default = 1, HelpText = "Epochs to train (in total, counting those before a --resume).")]
     public int Epochs { get; set; } = 1;
