@@ -3,67 +3,90 @@ using System.Diagnostics;
 namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
-/// The baseline: MPI_Allreduce (sum) of d floats. Given a dense vector it reduces that; given only a selection it
-/// scatters the selection into the (cleared) sum and reduces in place, so a sparsified run can be compared with
-/// dense communication of the very same selection. Overwrites all of the sum, so <see cref="ResetOutput"/> has
-/// nothing to do. Float sums follow the MPI library's reduction order, which is the same on every rank for the
-/// libraries tested here (Open MPI, MPICH) but is not promised by the MPI standard.
+/// The baseline: every rank scatters its selection into the (cleared) sum and one in-place MPI_Allreduce (sum)
+/// of d floats adds them, so a sparsified run can be compared with dense communication of the very same
+/// selection. Its announcement is k (only for the per-rank counts: no length has to be known before the
+/// allreduce). Overwrites all of the sum, so <see cref="ResetOutput"/> has nothing to do. Float sums follow the MPI
+/// library's reduction order, which is the same on every rank for the libraries tested here (Open MPI, MPICH) but
+/// is not promised by the MPI standard.
 /// </summary>
 public sealed class DenseAllreduceExchange : IGradientExchange
 {
     readonly Communicator _comm;
-    readonly int[] _flags;
+    readonly int[] _counts;
+    // This rank's selection between Pack and Exchange (k entries; grows only when a larger k arrives).
+    GrowableBuffer<int> _indices;
+    GrowableBuffer<float> _values;
+    int _k;
 
     public DenseAllreduceExchange(Communicator comm, int d)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(d);
         _comm = comm;
         Dimension = d;
-        _flags = new int[comm.Size];
+        _counts = new int[comm.Size];
     }
 
     public string Name => "dense-allreduce";
     public int Dimension { get; }
+    public Communicator Communicator => _comm;
+    public ReadOnlySpan<int> RankCounts => _counts;
+    public bool WroteAll => true;
+    public ReadOnlySpan<int> Touched => [];
 
-    public ExchangeResult Exchange(LocalGradient local, Span<float> sum, bool flag = false)
+    /// <summary>Keeps a copy of the selection (checked: ascending, inside 0..d-1); the announcement is k.</summary>
+    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
+    {
+        if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
+        IndexCodec.CheckSelection(indices, Dimension);
+        indices.CopyTo(_indices.Get(indices.Length));
+        values.CopyTo(_values.Get(values.Length));
+        _k = indices.Length;
+        return _k;
+    }
+
+    public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
         if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (local.HasDense && local.Dense.Length != Dimension) throw new ArgumentException($"the dense vector has length {local.Dense.Length}, the exchange has d = {Dimension}");
-        if (!local.HasDense && !local.HasSelection && !flag) throw new ArgumentException("the dense exchange needs this rank's dense vector or its selection");
+        if (announcements.Length != _comm.Size) throw new ArgumentException($"{announcements.Length} announcements for {_comm.Size} ranks");
+        if (announcements[_comm.Rank] != _k) throw new ArgumentException($"this rank packed k = {_k} but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
+        announcements.CopyTo(_counts);
+        long start = Stopwatch.GetTimestamp();
+        sum.Clear();
+        SparseScatter.Add(sum, _indices.Array.AsSpan(0, _k), _values.Array.AsSpan(0, _k));
+        double scatterSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long reduce = Stopwatch.GetTimestamp();
+        _comm.Allreduce(sum, ReduceOp.Sum);
+        return AllreduceResult(scatterSeconds, Stopwatch.GetElapsedTime(reduce).TotalSeconds);
+    }
+
+    /// <summary>
+    /// The dense baseline itself (no selection): <c>sum = Σ over ranks of dense</c> with one MPI_Allreduce;
+    /// <paramref name="sum"/> may be the very same span as <paramref name="dense"/> (in place). Collective.
+    /// </summary>
+    public ExchangeResult AllreduceDense(ReadOnlySpan<float> dense, Span<float> sum)
+    {
+        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
+        if (dense.Length != Dimension) throw new ArgumentException($"the dense vector has length {dense.Length}, the exchange has d = {Dimension}");
         bool inPlace = false;
-        if (local.HasDense && local.Dense.Overlaps(sum, out int offset))
+        if (dense.Overlaps(sum, out int offset))
         {
             if (offset != 0) throw new ArgumentException("the dense input and the sum overlap partially; pass the same span for in place");
             inPlace = true;
         }
-        if (!local.HasDense && !flag) IndexCodec.CheckSelection(local.Indices, Dimension);
-
         long start = Stopwatch.GetTimestamp();
-        // Small next to d floats (one int per rank), and it lets all ranks stop together on a flag.
-        _comm.Allgather<int>([flag ? RankFlags.Flagged : 0], _flags);
-        var flagged = RankFlags.Collect(_flags);
-        if (flagged.Length > 0) return new ExchangeResult { FlaggedRanks = flagged };
-
-        double scatterSeconds = 0;
-        if (!local.HasDense)
-        {
-            // Dense communication of a sparse selection: scatter it into the sum, then reduce in place.
-            long scatterStart = Stopwatch.GetTimestamp();
-            sum.Clear();
-            SparseScatter.Add(sum, local.Indices, local.Values);
-            scatterSeconds = Stopwatch.GetElapsedTime(scatterStart).TotalSeconds;
-            inPlace = true;
-        }
         if (inPlace) _comm.Allreduce(sum, ReduceOp.Sum);
-        else _comm.Allreduce(local.Dense, sum, ReduceOp.Sum);
+        else _comm.Allreduce(dense, sum, ReduceOp.Sum);
+        return AllreduceResult(0, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
 
-        int p = _comm.Size;
-        long ring = p == 1 ? 0 : 4L * (p - 1) + (long)Math.Round(2.0 * (p - 1) / p * 4.0 * Dimension);
+    ExchangeResult AllreduceResult(double scatterSeconds, double reduceSeconds)
+    {
+        long ring = RingModel.AllreduceFloats(_comm.Size, Dimension);
         return new ExchangeResult
         {
-            MessageBytes = 4L * Dimension, BytesSent = ring, BytesReceived = ring, FlaggedRanks = flagged,
-            EncodeSeconds = scatterSeconds,
-            CommunicateSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds - scatterSeconds,
+            MessageBytes = 4L * Dimension, BytesSent = ring, BytesReceived = ring,
+            EncodeSeconds = scatterSeconds, CommunicateSeconds = reduceSeconds,
         };
     }
 

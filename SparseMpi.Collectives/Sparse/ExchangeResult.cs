@@ -1,8 +1,9 @@
 namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
-/// What one gradient exchange did on this rank. Byte counts follow a ring model, the algorithm MPI libraries use
-/// for large messages, and include the small allgather of lengths/flags (4 bytes per rank):
+/// What one gradient exchange did on this rank. Byte counts follow <see cref="RingModel"/>, the algorithms MPI
+/// libraries use for large messages, and include the announcements an exchange needs before its data can move
+/// (4 bytes per rank: the sparse allgather's lengths; the dense allreduce needs none):
 /// <list type="bullet">
 /// <item>sparse allgather: rank r receives every other rank's message (exactly, with any algorithm) and, in a
 /// ring, sends every message but its successor's;</item>
@@ -21,7 +22,7 @@ public readonly record struct ExchangeResult
     public long TotalPairs { get; init; }
     /// <summary>Seconds this rank spent packing its message (sparse) or scattering its selection (dense).</summary>
     public double EncodeSeconds { get; init; }
-    /// <summary>Seconds in MPI calls: the length/flag allgather and the allgatherv or allreduce (includes waiting for other ranks).</summary>
+    /// <summary>Seconds in MPI calls: the allgatherv or allreduce (and the announcements' allgather when the exchange gathered them itself); includes waiting for other ranks.</summary>
     public double CommunicateSeconds { get; init; }
     /// <summary>Seconds decoding and scatter-adding the received messages (sparse only).</summary>
     public double DecodeSeconds { get; init; }

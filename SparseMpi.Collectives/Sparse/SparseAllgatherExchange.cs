@@ -3,10 +3,10 @@ using System.Diagnostics;
 namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
-/// Sums the ranks' sparse selections: each rank packs its pairs into one message (<see cref="SparseCodec"/>), one
-/// Allgather of the message lengths (a negative length is a flag; or the lengths arrive with the caller's own
-/// collective: <see cref="Pack"/> + <see cref="ExchangePacked"/>) and one Allgatherv of the messages follow, then
-/// every rank decodes all P messages and scatter-adds them into the caller's sum in rank order, so every rank
+/// Sums the ranks' sparse selections: <see cref="Pack"/> encodes this rank's pairs into one message
+/// (<see cref="SparseCodec"/>) and announces its length; with every rank's length known (from the caller's
+/// agreement round, or <see cref="GradientExchangeExtensions.ExchangeAlone"/>) one Allgatherv moves the messages,
+/// then every rank decodes all P messages and scatter-adds them into the caller's sum in rank order, so every rank
 /// performs the same float additions in the same order and ends bitwise identical. k may differ per rank and be 0.
 /// <para>The sum is caller-owned and must be zero before the first exchange; <see cref="ResetOutput"/> makes it
 /// zero again after its result was used, without an O(d) pass when few entries were touched.</para>
@@ -40,62 +40,35 @@ public sealed class SparseAllgatherExchange : IGradientExchange
 
     public string Name => "sparse-allgather";
     public int Dimension { get; }
+    public Communicator Communicator => _comm;
 
     /// <summary>The format this rank encodes its next message in.</summary>
     public WireFormat Format { get => _encoder.Format; set => _encoder.Format = value; }
 
-    /// <summary>Per rank, the bytes of its message in the last exchange (negative: it flagged).</summary>
+    /// <summary>Per rank, the bytes of its message in the last exchange.</summary>
     public ReadOnlySpan<int> RankMessageBytes => _lengths;
-    /// <summary>Per rank, the pairs it sent in the last completed exchange.</summary>
     public ReadOnlySpan<int> RankCounts => _counts;
-    /// <summary>
-    /// Every index the last exchange wrote to the sum, rank by rank (an index several ranks selected appears once
-    /// per rank). Valid until the next Exchange: a trainer can apply the update at these entries only.
-    /// </summary>
-    public ReadOnlySpan<int> TouchedIndices => _touched.Array.AsSpan(0, _touchedCount);
+    public bool WroteAll => false;
+    public ReadOnlySpan<int> Touched => _touched.Array.AsSpan(0, _touchedCount);
 
-    public ExchangeResult Exchange(LocalGradient local, Span<float> sum, bool flag = false)
+    /// <summary>Encodes this rank's selection; the announcement is the message's length in bytes.</summary>
+    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
     {
-        long start = Stopwatch.GetTimestamp();
-        int length = flag ? RankFlags.Flagged : Pack(local);
-        long encoded = Stopwatch.GetTimestamp();
-        _comm.Allgather<int>([length], _lengths);
-        var flagged = RankFlags.Collect(_lengths);
-        if (flagged.Length > 0)
-        {
-            _counts.AsSpan().Clear();
-            return new ExchangeResult { FlaggedRanks = flagged };
-        }
-        return Deliver(sum, start, encoded);
+        if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
+        return _encoder.Encode(indices, values, Dimension).Length;
     }
 
-    /// <summary>
-    /// First half of an exchange whose message lengths travel elsewhere (the trainer folds them into the small
-    /// allgather it does anyway to agree that every gradient was finite, saving one collective per step):
-    /// encodes this rank's selection and returns its length in bytes, to be passed to every rank's
-    /// <see cref="ExchangePacked"/>.
-    /// </summary>
-    public int Pack(LocalGradient local)
+    /// <summary>One Allgatherv of the packed messages (every rank's length in <paramref name="announcements"/>), then the decode into <paramref name="sum"/>.</summary>
+    public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
-        if (!local.HasSelection) throw new ArgumentException("the sparse exchange needs this rank's selection (indices and values)");
-        return _encoder.Encode(local.Indices, local.Values, Dimension).Length;
-    }
-
-    /// <summary>
-    /// Second half: every rank's message length (from each rank's <see cref="Pack"/>, in rank order), then one
-    /// Allgatherv of the packed messages and the decode into <paramref name="sum"/>. Collective.
-    /// </summary>
-    public ExchangeResult ExchangePacked(ReadOnlySpan<int> lengths, Span<float> sum)
-    {
-        if (lengths.Length != _comm.Size) throw new ArgumentException($"{lengths.Length} lengths for {_comm.Size} ranks");
-        if (lengths[_comm.Rank] != _encoder.Last.Length) throw new ArgumentException($"this rank packed {_encoder.Last.Length} bytes but lengths[{_comm.Rank}] = {lengths[_comm.Rank]}");
-        lengths.CopyTo(_lengths);
-        long start = Stopwatch.GetTimestamp();
-        return Deliver(sum, start, start);
+        if (announcements.Length != _comm.Size) throw new ArgumentException($"{announcements.Length} announcements for {_comm.Size} ranks");
+        if (announcements[_comm.Rank] != _encoder.Last.Length) throw new ArgumentException($"this rank packed {_encoder.Last.Length} bytes but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
+        announcements.CopyTo(_lengths);
+        return Deliver(sum, Stopwatch.GetTimestamp());
     }
 
     /// <summary>The Allgatherv of the packed messages (lengths known) and the decode and scatter-add.</summary>
-    ExchangeResult Deliver(Span<float> sum, long start, long encoded)
+    ExchangeResult Deliver(Span<float> sum, long start)
     {
         if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
         if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: the sparse exchange adds into a zeroed sum");
@@ -135,7 +108,7 @@ public sealed class SparseAllgatherExchange : IGradientExchange
             }
             catch (MalformedMessageException e)
             {
-                throw new MalformedMessageException(q, e); // the earlier ranks' pairs are in sum and in TouchedIndices: ResetOutput clears them
+                throw new MalformedMessageException(q, e); // the earlier ranks' pairs are in sum and in Touched: ResetOutput clears them
             }
             ValueCodec.Decode(payload[header.IndexBytes..], header.ValueFormat, values[..header.Count]);
             SparseScatter.Add(sum, indices, values[..header.Count]);
@@ -145,15 +118,15 @@ public sealed class SparseAllgatherExchange : IGradientExchange
         }
 
         int p = _comm.Size, r = _comm.Rank;
-        long gather = 4L * (p - 1);
+        // The lengths must reach every rank before the messages can (whoever gathers them), so they count too.
+        long lengths = RingModel.AnnouncementBytes(p);
         return new ExchangeResult
         {
             MessageBytes = message.Length,
-            BytesSent = p == 1 ? 0 : gather + total - _lengths[(r + 1) % p],
-            BytesReceived = p == 1 ? 0 : gather + total - _lengths[r],
+            BytesSent = p == 1 ? 0 : lengths + total - _lengths[(r + 1) % p],
+            BytesReceived = p == 1 ? 0 : lengths + total - _lengths[r],
             TotalPairs = totalPairs,
-            EncodeSeconds = Stopwatch.GetElapsedTime(start, encoded).TotalSeconds,
-            CommunicateSeconds = Stopwatch.GetElapsedTime(encoded, communicated).TotalSeconds,
+            CommunicateSeconds = Stopwatch.GetElapsedTime(start, communicated).TotalSeconds,
             DecodeSeconds = Stopwatch.GetElapsedTime(communicated).TotalSeconds,
             FlaggedRanks = [],
         };
@@ -186,7 +159,7 @@ public sealed class SparseAllgatherExchange : IGradientExchange
     {
         if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
         if (_touchedCount > Dimension / ClearAllDivisor) sum.Clear();
-        else SparseScatter.Clear(sum, TouchedIndices);
+        else SparseScatter.Clear(sum, Touched);
         _touchedCount = 0;
         _resetPending = false;
     }

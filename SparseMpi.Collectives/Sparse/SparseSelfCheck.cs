@@ -80,7 +80,7 @@ public static class SparseSelfCheck
         var exchange = new SparseAllgatherExchange(world, d, mine.Format);
         for (int round = 0; round < repeat; round++)
         {
-            var result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum);
+            var result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
             string what = repeat > 1 ? $"{name} (round {round + 1})" : name;
             check.Expect(result.Completed, $"{what}: completed");
             check.Expect(BitwiseEqual(sum, reference), $"{what}: sum equals the local reference bitwise");
@@ -100,8 +100,8 @@ public static class SparseSelfCheck
 
         // The split form the trainer uses: pack, lengths gathered by the caller, then only the messages move.
         var packedLengths = new int[world.Size];
-        world.Allgather<int>([exchange.Pack(LocalGradient.FromSelection(mine.Indices, mine.Values))], packedLengths);
-        var packed = exchange.ExchangePacked(packedLengths, sum);
+        world.Allgather<int>([exchange.Pack(mine.Indices, mine.Values)], packedLengths);
+        var packed = exchange.Exchange(packedLengths, sum);
         check.Expect(packed.Completed && BitwiseEqual(sum, reference), $"{name} (packed): sum equals the local reference bitwise");
         check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), $"{name} (packed): per-rank counts");
         exchange.ResetOutput(sum);
@@ -117,11 +117,11 @@ public static class SparseSelfCheck
         var exchange = new SparseAllgatherExchange(world, LargeD, WireFormat.Default);
         bool flagging = flaggers.Contains(world.Rank);
         // A flagging rank may have nothing to send (e.g. it found a NaN before selecting).
-        var result = exchange.Exchange(flagging ? default : LocalGradient.FromSelection(mine.Indices, mine.Values), sum, flag: flagging);
+        var result = flagging ? exchange.ExchangeAlone([], [], sum, flag: true) : exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
         check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual(flaggers), $"sparse flag: every rank reports ranks {string.Join(",", flaggers)}");
-        check.Expect(!sum.ContainsAnyExcept(0f) && exchange.TouchedIndices.IsEmpty, "sparse flag: no rank touched its sum");
+        check.Expect(!sum.ContainsAnyExcept(0f) && exchange.Touched.IsEmpty, "sparse flag: no rank touched its sum");
         // The exchange stays usable: the next step proceeds normally.
-        result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum);
+        result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
         check.Expect(result.Completed && result.TotalPairs == 1000L * p, "sparse flag: the next exchange completes");
         exchange.ResetOutput(sum);
     }
@@ -147,21 +147,22 @@ public static class SparseSelfCheck
         var exchange = new DenseAllreduceExchange(world, d);
 
         sum.Fill(float.NaN); // the dense exchange overwrites whatever was there
-        var result = exchange.Exchange(LocalGradient.FromDense(dense), sum);
+        var result = exchange.AllreduceDense(dense, sum);
         check.Expect(result.Completed && BitwiseEqual(sum, reference), "dense: allreduce of the dense vectors");
         check.Expect(world.AllEqual(Hash(sum)), "dense: sum bitwise equal across ranks");
-        long ring = p == 1 ? 0 : 4L * (p - 1) + (long)Math.Round(2.0 * (p - 1) / p * 4.0 * d);
+        long ring = RingModel.AllreduceFloats(p, d);
         check.Expect(result.MessageBytes == 4L * d && result.BytesSent == ring && result.BytesReceived == ring, "dense: ring byte model");
 
         sum.Fill(float.NaN);
-        result = exchange.Exchange(LocalGradient.FromSelection(mine.Indices, mine.Values), sum);
+        result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
         check.Expect(result.Completed && BitwiseEqual(sum, reference), "dense: allreduce of the scattered selections");
+        check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), "dense: per-rank counts");
 
         var inPlace = (float[])dense.Clone();
-        result = exchange.Exchange(LocalGradient.FromDense(inPlace), inPlace);
+        result = exchange.AllreduceDense(inPlace, inPlace);
         check.Expect(result.Completed && BitwiseEqual(inPlace, reference), "dense: in place");
 
-        result = exchange.Exchange(world.Rank == 0 ? default : LocalGradient.FromDense(dense), sum, flag: world.Rank == 0);
+        result = world.Rank == 0 ? exchange.ExchangeAlone([], [], sum, flag: true) : exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
         check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual([0]), "dense flag: every rank reports rank 0");
     }
 

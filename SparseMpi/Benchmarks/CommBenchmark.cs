@@ -21,6 +21,7 @@ public sealed class CommBenchmark
     readonly float[] _dense, _denseSum, _sum, _reference;
     readonly int[][] _indices;   // every rank's selection, regenerated locally for the reference
     readonly float[][] _values;
+    readonly int[] _announcements; // one per rank, reused by every round
     readonly double[] _times; // per timed round: total, encode, communicate, decode, reset (seconds)
     double _resetSeconds;     // ResetOutput of the last sparse round
 
@@ -36,6 +37,7 @@ public sealed class CommBenchmark
         _values = new float[_world.Size][];
         for (int q = 0; q < _world.Size; q++) { _indices[q] = new int[maxK]; _values[q] = new float[maxK]; }
         _times = new double[5 * options.Repeat];
+        _announcements = new int[_world.Size];
     }
 
     static float[] Touched(int length)
@@ -68,7 +70,7 @@ public sealed class CommBenchmark
                 _resetSeconds = 0;
                 return default;
             });
-            long ring = p == 1 ? 0 : 4L * (p - 1) + (long)Math.Round(2.0 * (p - 1) / p * 4.0 * d);
+            long ring = RingModel.AllreduceFloats(p, d);
             double? int32Fp32Bytes = null;
             foreach (var format in _options.Formats)
             {
@@ -78,7 +80,7 @@ public sealed class CommBenchmark
                 if (format == WireFormat.Default) int32Fp32Bytes = messageBytes;
                 var sparse = TimeRounds(() =>
                 {
-                    var result = exchange.Exchange(LocalGradient.FromSelection(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k)), _sum);
+                    var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
                     long resetStart = Stopwatch.GetTimestamp();
                     exchange.ResetOutput(_sum);
                     _resetSeconds = Stopwatch.GetElapsedTime(resetStart).TotalSeconds;
@@ -167,7 +169,7 @@ public sealed class CommBenchmark
     bool Verify(SparseAllgatherExchange exchange, WireFormat format, int k)
     {
         int r = _world.Rank;
-        var result = exchange.Exchange(LocalGradient.FromSelection(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k)), _sum);
+        var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
         _reference.AsSpan().Clear();
         for (int q = 0; q < _world.Size; q++)
         {

@@ -147,5 +147,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
                 $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "");
     }
 
-    public int Run() => MpiSession.Run(mpi => new SyncTrainer(mpi, this).Run());
+    public int Run() => MpiSession.Run(mpi =>
+    {
+        using var trainer = new SyncTrainer(mpi, this);
+        return trainer.Run();
+    });
 }

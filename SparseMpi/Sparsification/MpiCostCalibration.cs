@@ -32,18 +32,18 @@ public static class MpiCostCalibration
         var bytes = new long[sizes.Length];
         var seconds = new double[sizes.Length];
         var samples = new double[repeats];
+        var announcements = new int[comm.Size];
         for (int s = 0; s < sizes.Length; s++)
         {
             int k = sizes[s];
             SyntheticSparse.Fill(0x5EED, (ulong)comm.Rank, d, indices.AsSpan(0, k), values.AsSpan(0, k));
-            var local = LocalGradient.FromSelection(indices.AsSpan(0, k), values.AsSpan(0, k));
-            exchange.Exchange(local, sum); // warm-up: buffers grown, code jitted
+            exchange.ExchangeAlone(indices.AsSpan(0, k), values.AsSpan(0, k), sum, announcements: announcements); // warm-up: buffers grown, code jitted
             exchange.ResetOutput(sum);
             for (int r = 0; r < repeats; r++)
             {
                 comm.Barrier();
                 long t = Stopwatch.GetTimestamp();
-                var result = exchange.Exchange(local, sum);
+                var result = exchange.ExchangeAlone(indices.AsSpan(0, k), values.AsSpan(0, k), sum, announcements: announcements);
                 samples[r] = Stopwatch.GetElapsedTime(t).TotalSeconds;
                 exchange.ResetOutput(sum);
                 bytes[s] = result.MessageBytes;

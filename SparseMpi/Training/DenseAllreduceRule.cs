@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
 using SparseMpi.Training.Models;
 
 namespace SparseMpi.Training;
@@ -42,16 +43,16 @@ public sealed class DenseAllreduceRule : IUpdateRule
         return finite;
     }
 
-    public int PackedBytes => -1;
+    public int Announcement => 0;
+    public double? RuleMsPerStep => null;
 
-    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats)
+    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> announcements, ref StepStats stats)
     {
         Span<float> gradient = model.GradientSpan, parameters = model.ParameterSpan;
         long t = Stopwatch.GetTimestamp();
         _world.Allreduce(gradient, ReduceOp.Sum);
         stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        // What a ring allreduce moves per rank each way: 2 (P-1)/P of the vector.
-        long ringBytes = 2L * (_world.Size - 1) * _d * sizeof(float) / _world.Size;
+        long ringBytes = RingModel.AllreduceFloats(_world.Size, _d);
         stats.BytesSent = ringBytes;
         stats.BytesReceived = ringBytes;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SparseMpi.Cli;
 using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
 using SparseMpi.Metrics;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
@@ -13,228 +14,169 @@ namespace SparseMpi.Training;
 /// Synchronous data-parallel training. Each step every rank computes the gradient of its own mini-batch, the
 /// update rule turns all ranks' gradients into one update (dense allreduce or sparse exchange), and every rank
 /// applies it, so the parameters stay identical everywhere (checked at the end, bit for bit).
+/// <para>Three parts: <see cref="Setup"/> (preflight, data, model, rule, resume), <see cref="Step"/> (the
+/// algorithm), and the bookkeeping of <see cref="SyncRunLog"/> (metrics, evaluation, summary) and checkpoints.</para>
 /// <para>Two paths (<see cref="DevicePlacement"/>): the SIMD path works on the model's host spans; the torch path
 /// keeps everything on the model's device (a GPU, or the CPU in tests) and copies to host memory only what MPI,
 /// checkpoints and the final hash need.</para>
 /// </summary>
-public sealed class SyncTrainer
+public sealed class SyncTrainer(MpiRuntime mpi, TrainVerb options) : IDisposable
 {
-    readonly MpiRuntime _mpi;
-    readonly Communicator _world;
-    readonly TrainVerb _options;
-    readonly string _runDir;
-
-    public SyncTrainer(MpiRuntime mpi, TrainVerb options)
-    {
-        _mpi = mpi;
-        _world = mpi.World;
-        _options = options;
-        _runDir = options.Resume ?? options.Out;
-    }
+    readonly Communicator _world = mpi.World;
+    readonly string _runDir = options.Resume ?? options.Out;
+    readonly bool _root = mpi.World.Rank == 0;
+    readonly Stopwatch _wall = Stopwatch.StartNew(); // the run's wall clock starts before the setup
+    // Set up once by Setup().
+    FlatModel _model = null!;
+    IUpdateRule _rule = null!;
+    ShardedBatches _batches = null!;
+    DeviceBatch? _deviceBatch;
+    FashionMnist _data = null!;
+    CommunicationCost _cost = null!;
+    MpiCostFit? _fit;
+    DevicePlacement _placement = null!;
+    string _configuration = "";
+    long _configHash;
+    float[]? _hostCopy; // the torch path reaches the parameters only through copies
+    TrainingPosition _start = new(0, 0, 0, 0, 0, 0, 0, 0);
+    long _totalSteps;
+    SyncRunLog _log = null!;
+    // The step's agreement round, per rank: loss, non-finite flag, the exchange's announcement.
+    double[] _agreement = [];
+    int[] _announcements = [];
+    long _lastCheckpointStep = -1;
 
     public int Run()
     {
-        double processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
-        var wall = Stopwatch.StartNew();
-        TorchSetup.Initialize();
-        DevicePlacement placement = ResolvePlacement();
-        string configuration = _options.MathConfiguration(placement);
-        long configHash = CollectiveSelfCheck.StableHash(configuration);
-        Preflight.SameOnAllRanks(_world, configHash, "the training configuration");
-
-        FashionMnist data = null!;
-        Preflight.Agree(_world, () => data = FashionMnist.Load(_options.Data));
-        Preflight.SameOnAllRanks(_world, data.Train.Count * 31L + data.Test.Count, "the data set sizes");
-
-        using var model = FlatModel.Create(_options.Model, _options.Seed, placement.TorchDevice);
-        // The torch path reaches the parameters only through copies (the SIMD path uses the model's own span).
-        float[]? hostCopy = placement.UsesTorch ? new float[model.D] : null;
-        Span<float> ParametersOnHost()
+        Setup();
+        for (long step = _start.Step; step < _totalSteps; step++)
         {
-            if (hostCopy is null) return model.ParameterSpan;
-            model.CopyParametersTo(hostCopy);
-            return hostCopy;
-        }
-        void HostParametersChanged()
-        {
-            if (hostCopy is not null) model.CopyParametersFrom(hostCopy);
-        }
-        _world.Broadcast(ParametersOnHost(), root: 0); // identical start even if torch's init differed somewhere
-        HostParametersChanged();
-        Preflight.Agree(_world, () => { if (_options.ValidateFor(model.D) is string p) throw new UsageException(p); });
-        ShardedBatches batches = null!;
-        Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, _options.BatchSize, _options.Seed, _world.Rank, _world.Size));
-        using var _ = batches;
-        using DeviceBatch? deviceBatch = placement.UsesTorch ? new DeviceBatch(batches.BatchSize, model.Device) : null;
-        MpiCostFit? fit = _options.MpiAlpha is double alpha && _options.MpiBeta is double beta
-            ? new MpiCostFit(alpha, beta, [], [])
-            : !_options.Dense && _options.CostModel == "mpi" ? FitMpiCostModel(model.D) : null;
-        var cost = new CommunicationCost(model.D, _options.WireFormat, _options.HeaderBytes, _options.PacketBytes, _options.PacketHeaderBytes, fit);
-        using IUpdateRule rule = UpdateRules.Create(_world, _options, model.D, batches.StepsPerEpoch, cost, placement);
-
-        var position = new TrainingPosition(0, 0, 0, 0, 0, 0, 0, 0);
-        if (_options.Resume != null)
-        {
-            Checkpoint.Latest latest = null!;
-            Preflight.Agree(_world, () => latest = Checkpoint.ReadLatest(_runDir, configuration, configHash, _world.Size));
-            Preflight.Agree(_world, () => Checkpoint.Load(_world, _runDir, latest, configHash, ParametersOnHost(), rule));
-            HostParametersChanged();
-            position = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds,
-                latest.CostPayloadBits, latest.CostPacketBits, latest.CostMpiSeconds);
-            batches.Seek(new BatchPosition(latest.Epoch, latest.StepInEpoch));
-            cost.Restore(position.CostPayloadBits, position.CostPacketBits, position.CostMpiSeconds);
-        }
-
-        long stepsPerEpoch = batches.StepsPerEpoch;
-        long totalSteps = _options.Epochs * stepsPerEpoch;
-        if (_options.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _options.MaxSteps);
-        bool root = _world.Rank == 0;
-        // Resuming a run that already reached its end would train nothing and overwrite its summary.
-        if (_options.Resume != null && position.Step >= totalSteps)
-            throw new CollectiveUsageException(
-                $"--resume {_runDir}: the run already ended at step {position.Step}; to continue it, give a larger --epochs (now {_options.Epochs}) or --max-steps", root);
-        using MetricsWriter? metrics = root ? new MetricsWriter(_runDir, _options.Resume != null ? position.Step : -1) : null;
-        TensorBoardLog? tensorBoard = root ? new TensorBoardLog(_runDir) : null;
-        var summary = new RunSummary
-        {
-            Ranks = _world.Size, Model = _options.Model, D = model.D, Compressor = _options.Compressor,
-            Density = _options.Dense ? 1.0 : (double)_options.KFor(model.D) / model.D, K = _options.Dense ? model.D : _options.KFor(model.D),
-            ErrorFeedback = !_options.Dense && _options.UseErrorFeedback, WireFormat = _options.Dense ? "dense" : _options.WireFormat.ToString(),
-            WarmupEpochs = _options.WarmupEpochs, Device = placement.Device, SelectKernel = placement.KernelName,
-            Epochs = _options.Epochs, BatchSizePerRank = _options.BatchSize, Lr = _options.Lr, Momentum = _options.Momentum,
-            Seed = _options.Seed, MpiLibrary = $"{_mpi.LibraryName}: {_mpi.LibraryVersion}", Configuration = configuration,
-            ResumedFromStep = _options.Resume != null ? position.Step : null,
-        };
-        if (root)
-            Console.WriteLine($"train: {_options.Model} (d = {model.D}) on {_world.Size} ranks ({placement.Device}, {placement.KernelName} kernel), {_options.Compressor}, " +
-                $"{stepsPerEpoch} steps/epoch of {_options.BatchSize}/rank, {totalSteps - position.Step} steps to go");
-
-        var phase = new PhaseTotals();
-        var kStats = new KStatistics();
-        double lastPrint = 0, lossOfLastStep = double.NaN, startupSeconds = double.NaN, firstStepUnixTime = double.NaN;
-        long cumulativeBytes = position.CumulativeBytesSent, lastCheckpointStep = position.Step > 0 ? position.Step : -1;
-        // Per rank: loss, non-finite flag, packed message bytes (see IUpdateRule.PackedBytes).
-        var agreement = new double[3 * _world.Size];
-        var packedBytes = new int[_world.Size];
-        var stepWatch = new Stopwatch();
-        for (long step = position.Step; step < totalSteps; step++)
-        {
-            if (step == position.Step)
-            {
-                firstStepUnixTime = DateTime.UtcNow.Subtract(DateTime.UnixEpoch).TotalSeconds;
-                startupSeconds = _world.Allreduce(firstStepUnixTime - processStart, ReduceOp.Max);
-            }
-            stepWatch.Restart();
-            BatchPosition at = batches.Next();
-            long t0 = Stopwatch.GetTimestamp();
-            var (input, target) = deviceBatch?.Load(batches.Input, batches.Target) ?? (batches.Input, batches.Target);
-            float loss = model.ComputeGradient(input, target);
-            double msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            if (step == _options.FaultNanStep && root) InjectNaN(model);
-
-            var stats = new StepStats();
-            bool finite = rule.Prepare(model, step, _options.Lr, ref stats) && float.IsFinite(loss);
-            // All ranks learn together whether any gradient was bad, so they stop together instead of hanging.
-            long tAgree = Stopwatch.GetTimestamp();
-            _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, rule.PackedBytes], agreement);
-            double msAgree = Stopwatch.GetElapsedTime(tAgree).TotalMilliseconds;
-            double lossSum = 0, nonFinite = 0;
-            for (int r = 0; r < _world.Size; r++)
-            {
-                lossSum += agreement[3 * r];
-                nonFinite += agreement[3 * r + 1];
-                packedBytes[r] = (int)agreement[3 * r + 2];
-            }
-            if (nonFinite > 0)
-                throw new CollectiveUsageException(
-                    $"non-finite loss or gradient at step {step} ({at}) on {nonFinite} rank(s); training stopped" +
-                    (lastCheckpointStep >= 0 ? $"; the last checkpoint (step {lastCheckpointStep}) is intact" : ""), root);
-            double meanLoss = lossSum / _world.Size;
-
-            rule.ExchangeAndApply(model, packedBytes, ref stats);
-            stats.MsWait = msAgree;
-            cumulativeBytes += stats.BytesSent;
-            phase.Add(msCompute, stats);
-            kStats.Add(rule.KPerRank);
-            cost.Add(rule.KPerRank);
-            lossOfLastStep = meanLoss;
-            double stepSeconds = stepWatch.Elapsed.TotalSeconds;
+            if (step == _start.Step) _log.FirstStep();
+            long started = Stopwatch.GetTimestamp();
+            StepOutcome outcome = Step(step);
+            _log.Step(step, outcome, _rule.KPerRank, Stopwatch.GetElapsedTime(started).TotalSeconds);
 
             long done = step + 1;
-            if (root && (step % _options.LogEvery == 0 || done == totalSteps))
-            {
-                var record = new StepRecord
-                {
-                    Step = step, Epoch = at.Epoch, Loss = meanLoss, Lr = _options.Lr, K = stats.K, Density = (double)stats.K / model.D,
-                    KPerRank = rule.KPerRank.ToArray(), BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
-                    MsCompute = msCompute, MsSelect = stats.MsSelect, MsWait = stats.MsWait, MsComm = stats.MsComm, MsApply = stats.MsApply,
-                    CumulativeBytesSent = cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
-                    CostPayloadBits = cost.PayloadBits, CostPacketBits = cost.PacketBits, CostMpiSeconds = cost.MpiSeconds,
-                };
-                metrics!.Write(record);
-                tensorBoard!.Step(record);
-            }
-            if (root && (wall.Elapsed.TotalSeconds - lastPrint >= 2 || done == totalSteps))
-            {
-                lastPrint = wall.Elapsed.TotalSeconds;
-                Console.WriteLine($"epoch {at.Epoch + 1}/{_options.Epochs} step {at.Step + 1}/{stepsPerEpoch} loss {meanLoss:F4} " +
-                    $"{phase.SamplesPerSecond(_options.BatchSize * _world.Size):F0} samples/s");
-            }
-
-            bool epochEnd = done % stepsPerEpoch == 0;
-            if (epochEnd || done == totalSteps)
-            {
-                var eval = Evaluate(model, data.Test);
-                var epochResult = new EpochResult(at.Epoch + 1, done, eval.Accuracy, eval.Loss, meanLoss, cumulativeBytes,
-                    position.WallSeconds + wall.Elapsed.TotalSeconds);
-                summary.EpochResults.Add(epochResult);
-                tensorBoard?.Epoch(epochResult);
-                if (root) Console.WriteLine($"epoch {at.Epoch + 1}: test accuracy {eval.Accuracy:F4}, test loss {eval.Loss:F4}");
-            }
-            if (_options.CheckpointEvery > 0 && (done % _options.CheckpointEvery == 0 || done == totalSteps))
-            {
-                var next = batches.Position;
-                Checkpoint.Save(_world, _runDir, configuration, configHash,
-                    new TrainingPosition(done, next.Epoch, next.Step, cumulativeBytes, position.WallSeconds + wall.Elapsed.TotalSeconds,
-                        cost.PayloadBits, cost.PacketBits, cost.MpiSeconds),
-                    ParametersOnHost(), rule);
-                lastCheckpointStep = done;
-            }
+            if (done % _batches.StepsPerEpoch == 0 || done == _totalSteps)
+                _log.Epoch(outcome.At.Epoch + 1, done, DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize), outcome.MeanLoss);
+            if (options.CheckpointEvery > 0 && (done % options.CheckpointEvery == 0 || done == _totalSteps))
+                SaveCheckpoint(done);
         }
-
-        VerifyIdenticalParameters(model);
-        if (root)
-        {
-            summary.Steps = totalSteps;
-            summary.StepsThisRun = totalSteps - position.Step;
-            summary.TestAccuracy = summary.EpochResults.Count > 0 ? summary.EpochResults[^1].TestAccuracy : double.NaN;
-            summary.FinalTrainLoss = lossOfLastStep;
-            summary.BytesSentPerRank = cumulativeBytes;
-            // What dense training would have sent over the same steps: a ring allreduce of d floats per step.
-            long denseStep = _world.Size == 1 ? 0 : 4L * (_world.Size - 1) + (long)Math.Round(2.0 * (_world.Size - 1) / _world.Size * 4.0 * model.D);
-            summary.DenseBytesPerRank = denseStep * totalSteps;
-            summary.CompressionRatio = cumulativeBytes > 0 ? (double)summary.DenseBytesPerRank / cumulativeBytes : double.NaN;
-            summary.KMean = kStats.Mean; summary.KMin = kStats.Min; summary.KMax = kStats.Max;
-            summary.KRule = _options.Dense ? "dense" : _options.KRule;
-            summary.CostModel = _options.CostModel;
-            summary.MpiAlphaSeconds = fit?.Alpha;
-            summary.MpiBetaSecondsPerByte = fit?.Beta;
-            summary.CostPayloadBits = cost.PayloadBits;
-            summary.CostPacketBits = cost.PacketBits;
-            summary.CostMpiSeconds = fit != null ? cost.MpiSeconds : null;
-            if (((rule as SparsifiedRule)?.Dynamic ?? (rule as TorchSparsifiedRule)?.Dynamic) is { Calls: > 0 } dynamic)
-                summary.RuleMsPerStep = dynamic.Elapsed.TotalMilliseconds / dynamic.Calls;
-            summary.WallSeconds = position.WallSeconds + wall.Elapsed.TotalSeconds;
-            summary.StartupSeconds = startupSeconds;
-            summary.FirstStepUnixTime = firstStepUnixTime;
-            summary.MsPerStep = phase.Means();
-            summary.SamplesPerSecond = phase.SamplesPerSecond(_options.BatchSize * _world.Size);
-            summary.ParameterHash = model.ParameterHash().ToString("x16");
-            Json.WriteFile(Path.Combine(_runDir, "summary.json"), summary);
-            Console.WriteLine($"test accuracy {summary.TestAccuracy:F4} after {totalSteps} steps, {summary.WallSeconds:F1} s; " +
-                $"results in {_runDir}/summary.json");
-        }
+        VerifyIdenticalParameters();
+        _log.Finish(_model, _rule, _fit);
         return 0;
+    }
+
+    /// <summary>What one step produced, for the bookkeeping.</summary>
+    public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats);
+
+    /// <summary>One synchronous step: gradient, compensate and select, agree, exchange and apply.</summary>
+    StepOutcome Step(long step)
+    {
+        BatchPosition at = _batches.Next();
+        long t0 = Stopwatch.GetTimestamp();
+        var (input, target) = _deviceBatch?.Load(_batches.Input, _batches.Target) ?? (_batches.Input, _batches.Target);
+        float loss = _model.ComputeGradient(input, target);
+        double msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        if (step == options.FaultNanStep && _root) InjectNaN(_model);
+
+        var stats = new StepStats();
+        bool finite = _rule.Prepare(_model, step, options.Lr, ref stats) && float.IsFinite(loss);
+        double meanLoss = Agree(step, at, finite, loss, ref stats);
+        _rule.ExchangeAndApply(_model, _announcements, ref stats);
+        return new StepOutcome(at, meanLoss, msCompute, stats);
+    }
+
+    /// <summary>
+    /// The agreement round, one small allgather: every rank's loss (for the log), whether its gradient was finite
+    /// (so all ranks stop together instead of hanging) and its exchange's announcement (so the exchange itself
+    /// needs no collective of its own for it). It is where ranks wait for the slowest one: timed as wait.
+    /// </summary>
+    double Agree(long step, BatchPosition at, bool finite, float loss, ref StepStats stats)
+    {
+        long t = Stopwatch.GetTimestamp();
+        _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, _rule.Announcement], _agreement);
+        stats.MsWait = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        double lossSum = 0, nonFinite = 0;
+        for (int r = 0; r < _world.Size; r++)
+        {
+            lossSum += _agreement[3 * r];
+            nonFinite += _agreement[3 * r + 1];
+            _announcements[r] = (int)_agreement[3 * r + 2];
+        }
+        if (nonFinite > 0)
+            throw new CollectiveUsageException(
+                $"non-finite loss or gradient at step {step} ({at}) on {nonFinite} rank(s); training stopped" +
+                (_lastCheckpointStep >= 0 ? $"; the last checkpoint (step {_lastCheckpointStep}) is intact" : ""), _root);
+        return lossSum / _world.Size;
+    }
+
+    /// <summary>Preflight (configuration and data agreed by all ranks), model, update rule, and the resume point.</summary>
+    void Setup()
+    {
+        TorchSetup.Initialize();
+        _placement = ResolvePlacement();
+        _configuration = options.MathConfiguration(_placement);
+        _configHash = CollectiveSelfCheck.StableHash(_configuration);
+        Preflight.SameOnAllRanks(_world, _configHash, "the training configuration");
+        _data = TrainingSetup.LoadData(_world, options.Data);
+
+        _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice);
+        _hostCopy = _placement.UsesTorch ? new float[_model.D] : null;
+        TrainingSetup.Synchronise(_world, _model, options.ValidateFor, ParametersOnHost, HostParametersChanged);
+        _batches = TrainingSetup.Batches(_world, _data.Train, options.BatchSize, options.Seed);
+        _deviceBatch = _placement.UsesTorch ? new DeviceBatch(_batches.BatchSize, _model.Device) : null;
+        _fit = options.MpiAlpha is double alpha && options.MpiBeta is double beta
+            ? new MpiCostFit(alpha, beta, [], [])
+            : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
+        _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
+        _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
+        _agreement = new double[3 * _world.Size];
+        _announcements = new int[_world.Size];
+
+        if (options.Resume != null) Resume();
+        _totalSteps = options.Epochs * _batches.StepsPerEpoch;
+        if (options.MaxSteps > 0) _totalSteps = Math.Min(_totalSteps, options.MaxSteps);
+        // Resuming a run that already reached its end would train nothing and overwrite its summary.
+        if (options.Resume != null && _start.Step >= _totalSteps)
+            throw new CollectiveUsageException(
+                $"--resume {_runDir}: the run already ended at step {_start.Step}; to continue it, give a larger --epochs (now {options.Epochs}) or --max-steps", _root);
+        _log = new SyncRunLog(mpi, options, _runDir, _model.D, _placement, _configuration, _cost, _start, _batches.StepsPerEpoch, _wall) { TotalSteps = _totalSteps };
+        if (_root)
+            Console.WriteLine($"train: {options.Model} (d = {_model.D}) on {_world.Size} ranks ({_placement.Device}, {_placement.KernelName} kernel), {options.Compressor}, " +
+                $"{_batches.StepsPerEpoch} steps/epoch of {options.BatchSize}/rank, {_totalSteps - _start.Step} steps to go");
+    }
+
+    void Resume()
+    {
+        Checkpoint.Latest latest = null!;
+        Preflight.Agree(_world, () => latest = Checkpoint.ReadLatest(_runDir, _configuration, _configHash, _world.Size));
+        Preflight.Agree(_world, () => Checkpoint.Load(_world, _runDir, latest, _configHash, ParametersOnHost(), _rule));
+        HostParametersChanged();
+        _start = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds,
+            latest.CostPayloadBits, latest.CostPacketBits, latest.CostMpiSeconds);
+        _batches.Seek(new BatchPosition(latest.Epoch, latest.StepInEpoch));
+        _cost.Restore(_start.CostPayloadBits, _start.CostPacketBits, _start.CostMpiSeconds);
+        _lastCheckpointStep = _start.Step;
+    }
+
+    void SaveCheckpoint(long done)
+    {
+        var next = _batches.Position;
+        Checkpoint.Save(_world, _runDir, _configuration, _configHash, _log.Position(done, next), ParametersOnHost(), _rule);
+        _lastCheckpointStep = done;
+    }
+
+    Span<float> ParametersOnHost()
+    {
+        if (_hostCopy is null) return _model.ParameterSpan;
+        _model.CopyParametersTo(_hostCopy);
+        return _hostCopy;
+    }
+
+    void HostParametersChanged()
+    {
+        if (_hostCopy is not null) _model.CopyParametersFrom(_hostCopy);
     }
 
     /// <summary>
@@ -247,7 +189,7 @@ public sealed class SyncTrainer
         using (Communicator node = _world.SplitShared())
         {
             int localRank = node.Rank;
-            Preflight.Agree(_world, () => placement = DevicePlacement.Resolve(_options.Device, _options.SelectKernel, _options.Compressor, localRank));
+            Preflight.Agree(_world, () => placement = DevicePlacement.Resolve(options.Device, options.SelectKernel, options.Compressor, localRank));
         }
         Preflight.SameOnAllRanks(_world, placement.IsCuda ? 1 : 0, "the kind of device (cpu or cuda); give every rank a GPU or none");
         return placement;
@@ -263,20 +205,26 @@ public sealed class SyncTrainer
     /// <summary>Fits the mpi cost model on this communicator (all ranks must end with the same fit).</summary>
     MpiCostFit FitMpiCostModel(int d)
     {
-        var fit = MpiCostCalibration.Fit(_world, d, _options.WireFormat);
+        var fit = MpiCostCalibration.Fit(_world, d, options.WireFormat);
         Preflight.SameOnAllRanks(_world, BitConverter.DoubleToInt64Bits(fit.Alpha) ^ 31 * BitConverter.DoubleToInt64Bits(fit.Beta), "the fitted mpi cost model");
-        if (_world.Rank == 0) Console.WriteLine(FitMpiCostVerb.Describe(fit));
+        if (_root) Console.WriteLine(FitMpiCostVerb.Describe(fit));
         return fit;
     }
 
-    /// <summary>Test-set accuracy, each rank evaluating its own slice, summed over ranks.</summary>
-    Evaluation Evaluate(FlatModel model, ImageSet test) => DistributedEvaluation.Evaluate(_world, model, test, _options.EvalBatchSize);
-
     /// <summary>Fails loudly unless every rank holds bit-identical parameters.</summary>
-    void VerifyIdenticalParameters(FlatModel model)
+    void VerifyIdenticalParameters()
     {
-        long hash = (long)model.ParameterHash();
+        long hash = (long)_model.ParameterHash();
         if (!_world.AllEqual(hash))
-            throw new CollectiveUsageException("ranks ended with different parameters: the update is not identical on every rank", _world.Rank == 0);
+            throw new CollectiveUsageException("ranks ended with different parameters: the update is not identical on every rank", _root);
+    }
+
+    public void Dispose()
+    {
+        _log?.Dispose();
+        _rule?.Dispose();
+        _deviceBatch?.Dispose();
+        _batches?.Dispose();
+        _model?.Dispose();
     }
 }

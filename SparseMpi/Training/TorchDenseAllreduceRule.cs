@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
 using SparseMpi.Training.Devices;
 using SparseMpi.Training.Models;
 using TorchSharp;
@@ -58,9 +59,10 @@ public sealed class TorchDenseAllreduceRule : IUpdateRule
         return finite;
     }
 
-    public int PackedBytes => -1;
+    public int Announcement => 0;
+    public double? RuleMsPerStep => null;
 
-    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats)
+    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> announcements, ref StepStats stats)
     {
         Tensor gradient = model.FlatGradients;
         long t = Stopwatch.GetTimestamp();
@@ -69,7 +71,7 @@ public sealed class TorchDenseAllreduceRule : IUpdateRule
         _world.Allreduce(host, ReduceOp.Sum);
         _host.Upload(gradient, _d);
         stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        long ringBytes = 2L * (_world.Size - 1) * _d * sizeof(float) / _world.Size;
+        long ringBytes = RingModel.AllreduceFloats(_world.Size, _d);
         stats.BytesSent = ringBytes;
         stats.BytesReceived = ringBytes;
 

@@ -12,20 +12,15 @@ namespace SparseMpi.Training;
 /// <summary>
 /// <see cref="SparsifiedRule"/> with the accumulator on the model's device (one rank per GPU): momentum, error
 /// feedback and exact top-k run there as torch ops (<see cref="TorchErrorFeedback"/>); only the k selected pairs
-/// cross to the host, the exchange runs on the host as for the CPU rule (<see cref="SelectionExchange"/>), and
+/// cross to the host, the exchange runs on the host as for the CPU rule (<see cref="CompressedRule"/>), and
 /// the summed update goes back as the touched (index, value) pairs and is applied with one <c>index_add_</c>.
 /// Per step it moves k pairs down and at most k·P pairs up; nothing d-sized crosses unless the exchange is the
 /// dense allreduce (then the summed vector goes up once). It performs the same float operations in the same order
 /// as the SIMD rule, so on the CPU both end with the same bits (tested).
 /// </summary>
-public sealed class TorchSparsifiedRule : IUpdateRule
+public sealed class TorchSparsifiedRule : CompressedRule
 {
-    readonly Communicator _world;
     readonly TorchErrorFeedback _memory;
-    readonly SelectionExchange _exchange;
-    readonly IKSchedule _k;
-    readonly int[] _indices;
-    readonly float[] _values;
     // The summed update on the host; all zero between steps (the exchange adds into it). Between steps it is
     // also the staging buffer of checkpoints, which leave it zeroed again.
     readonly HostStaging<float> _sum;
@@ -34,17 +29,12 @@ public sealed class TorchSparsifiedRule : IUpdateRule
     readonly Tensor _touchedIndexDevice, _touchedValueDevice;
     readonly Scalar _one = 1f;
     readonly Device _device;
-    int _selected;
 
     public TorchSparsifiedRule(Communicator world, int d, Device device, TorchErrorFeedback memory, IGradientExchange exchange, IKSchedule k)
+        : base(world, exchange, k, k.MaxK)
     {
-        _world = world;
         _device = device;
         _memory = memory;
-        _exchange = new SelectionExchange(world, exchange);
-        _k = k;
-        _indices = new int[k.MaxK];
-        _values = new float[k.MaxK];
         _sum = new HostStaging<float>(d, device);
         _sum.Span.Clear();
         // Distinct entries touched in one step: at most every rank's k, and at most d.
@@ -55,83 +45,60 @@ public sealed class TorchSparsifiedRule : IUpdateRule
         _touchedValueDevice = torch.empty(touched, ScalarType.Float32, device);
     }
 
-    public ReadOnlySpan<long> KPerRank => _exchange.KPerRank;
+    protected override Span<float> Sum => _sum.Span;
 
-    /// <summary>The dynamic rule, when k is chosen per step (for its overhead figures).</summary>
-    public DynamicSparsity? Dynamic => _k.Filter as DynamicSparsity;
-
-    public bool Prepare(FlatModel model, long step, double lr, ref StepStats stats)
+    protected override int Select(FlatModel model, float lr, int k, long step, Span<int> indices, Span<float> values, ISelectionFilter? filter)
     {
-        long t = Stopwatch.GetTimestamp();
-        try
-        {
-            _selected = _memory.Step(model.FlatGradients, (float)lr, _k.KAt(step), step, _indices, _values, _k.Filter);
-            DeviceSync.Wait(_device);
-            // Packed here (timed as select) so the length can travel with the step's agreement.
-            PackedBytes = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
-        }
-        catch (NonFiniteGradientException)
-        {
-            _selected = 0;
-            return false;
-        }
-        finally
-        {
-            stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        }
-        stats.K = _selected;
-        return true;
-    }
-
-    public int PackedBytes { get; private set; } = -1;
-
-    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> packedBytes, ref StepStats stats)
-    {
-        Span<float> sum = _sum.Span;
-        _exchange.Exchange(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected), packedBytes, sum, ref stats);
-
-        long t = Stopwatch.GetTimestamp();
-        float scale = -1f / _world.Size; // the values already carry lr: p -= (sum over ranks) / P
-        if (_exchange.TouchedOnly)
-        {
-            // Gather each touched entry once (an index several ranks sent appears once per rank: the first visit
-            // takes and clears it), pre-scaled on the host, so the device adds p + v exactly as the CPU rule does.
-            Span<long> index = _touchedIndexHost.Span;
-            Span<float> value = _touchedValueHost.Span;
-            int n = 0;
-            foreach (int i in _exchange.TouchedIndices)
-            {
-                float s = sum[i];
-                if (s == 0f) continue;
-                index[n] = i;
-                value[n] = s * scale;
-                n++;
-                sum[i] = 0f;
-            }
-            if (n > 0)
-            {
-                _touchedIndexHost.Upload(_touchedIndexDevice, n);
-                _touchedValueHost.Upload(_touchedValueDevice, n);
-                using Tensor indexOnDevice = _touchedIndexDevice.narrow(0, 0, n);
-                using Tensor valueOnDevice = _touchedValueDevice.narrow(0, 0, n);
-                model.FlatParameters.index_add_(0, indexOnDevice, valueOnDevice, _one);
-            }
-        }
-        else
-        {
-            // The dense exchange wrote all of the sum: scale it on the host, send it up through the gradient
-            // (scratch by now), add.
-            System.Numerics.Tensors.TensorPrimitives.Multiply(sum, scale, sum);
-            _sum.Upload(model.FlatGradients, sum.Length);
-            model.FlatParameters.add_(model.FlatGradients);
-        }
-        _exchange.ResetOutput(sum);
+        int selected = _memory.Step(model.FlatGradients, lr, k, step, indices, values, filter);
         DeviceSync.Wait(_device);
-        stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        return selected;
     }
+
+    /// <summary>
+    /// Gathers each touched entry once, pre-scaled on the host, so the device adds p + v exactly as the CPU rule
+    /// does, with one upload and one <c>index_add_</c>.
+    /// </summary>
+    protected override void ApplyTouched(FlatModel model, ReadOnlySpan<int> touched, Span<float> sum, float scale)
+    {
+        var sink = new Gather(_touchedIndexHost.Span, _touchedValueHost.Span);
+        TakeOnce(touched, sum, scale, ref sink);
+        int n = sink.Count;
+        if (n == 0) return;
+        _touchedIndexHost.Upload(_touchedIndexDevice, n);
+        _touchedValueHost.Upload(_touchedValueDevice, n);
+        using Tensor indexOnDevice = _touchedIndexDevice.narrow(0, 0, n);
+        using Tensor valueOnDevice = _touchedValueDevice.narrow(0, 0, n);
+        model.FlatParameters.index_add_(0, indexOnDevice, valueOnDevice, _one);
+    }
+
+    ref struct Gather(Span<long> index, Span<float> value) : ITouchedSink
+    {
+        readonly Span<long> _index = index;
+        readonly Span<float> _value = value;
+        public int Count;
+        public void Add(int i, float update)
+        {
+            _index[Count] = i;
+            _value[Count] = update;
+            Count++;
+        }
+    }
+
+    /// <summary>
+    /// The dense exchange wrote all of the sum: scale it on the host, send it up through the gradient (scratch by
+    /// now), add.
+    /// </summary>
+    protected override void ApplyAll(FlatModel model, Span<float> sum, float scale)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, scale, sum);
+        _sum.Upload(model.FlatGradients, sum.Length);
+        model.FlatParameters.add_(model.FlatGradients);
+    }
+
+    protected override void AfterApply() => DeviceSync.Wait(_device);
 
     /// <summary>Residual then momentum (empty without), the layout of <see cref="SparsifiedRule"/>: checkpoints move between kernels.</summary>
-    public void WriteState(BinaryWriter writer)
+    public override void WriteState(BinaryWriter writer)
     {
         int d = _memory.Dimension;
         CheckpointIo.WriteFloats(writer, _sum.Download(_memory.Residual, d));
@@ -139,7 +106,7 @@ public sealed class TorchSparsifiedRule : IUpdateRule
         _sum.Span.Clear();
     }
 
-    public void ReadState(BinaryReader reader)
+    public override void ReadState(BinaryReader reader)
     {
         int d = _memory.Dimension;
         try
@@ -159,7 +126,7 @@ public sealed class TorchSparsifiedRule : IUpdateRule
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _memory.Dispose();
         _sum.Dispose();

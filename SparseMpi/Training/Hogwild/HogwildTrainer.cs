@@ -31,19 +31,10 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
             throw new CollectiveUsageException(refusal, root);
 
         TorchSetup.Initialize();
-        FashionMnist? data = null;
-        if (!options.ToyGradient)
-        {
-            Preflight.Agree(_world, () => data = FashionMnist.Load(options.Data));
-            Preflight.SameOnAllRanks(_world, data!.Train.Count * 31L + data.Test.Count, "the data set sizes");
-        }
+        FashionMnist? data = options.ToyGradient ? null : TrainingSetup.LoadData(_world, options.Data);
         using var model = FlatModel.Create(options.Model, options.Seed);
-        _world.Broadcast(model.ParameterSpan, root: 0);
-        Preflight.Agree(_world, () => { if (options.ValidateFor(model.D) is string p) throw new UsageException(p); });
-        ShardedBatches? batches = null;
-        if (data != null)
-            Preflight.Agree(_world, () => batches = new ShardedBatches(data.Train, options.BatchSize, options.Seed, _world.Rank, _world.Size));
-        using var _ = batches;
+        TrainingSetup.Synchronise(_world, model, options.ValidateFor);
+        using ShardedBatches? batches = data != null ? TrainingSetup.Batches(_world, data.Train, options.BatchSize, options.Seed) : null;
         long total = options.TotalUpdates(batches != null ? (long)batches.StepsPerEpoch * _world.Size : 0);
         long evalEvery = options.EvalInterval(total);
         using FlatModel? evalModel = root && data != null ? FlatModel.Create(options.Model, options.Seed) : null;

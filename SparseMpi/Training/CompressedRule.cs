@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using SparseMpi.Collectives;
+using SparseMpi.Collectives.Sparse;
+using SparseMpi.Sparsification;
+using SparseMpi.Training.Models;
+
+namespace SparseMpi.Training;
+
+/// <summary>
+/// What both sparsified rules share, wherever their accumulator lives (host spans for <see cref="SparsifiedRule"/>,
+/// device tensors for <see cref="TorchSparsifiedRule"/>): in the local phase, compensate and select (the subclass),
+/// then pack the selection for the <see cref="IGradientExchange"/>; in the collective phase, exchange, and apply
+/// <c>p -= sum / P</c> at the entries the exchange wrote (the subclass applies, on its device). GRACE's split:
+/// the subclass is compressor + memory, the exchange is the communicator.
+/// </summary>
+public abstract class CompressedRule : IUpdateRule
+{
+    readonly IGradientExchange _exchange;
+    readonly IKSchedule _k;
+    readonly int[] _indices;
+    readonly float[] _values;
+    readonly long[] _kPerRank;
+    readonly float _scale;
+    int _selected;
+
+    /// <param name="capacity">the most entries one step can select (sizes the selection buffers once).</param>
+    protected CompressedRule(Communicator world, IGradientExchange exchange, IKSchedule k, int capacity)
+    {
+        _exchange = exchange;
+        _k = k;
+        _indices = new int[capacity];
+        _values = new float[capacity];
+        _kPerRank = new long[world.Size];
+        _scale = -1f / world.Size; // the values already carry lr: p -= (sum over ranks) / P
+    }
+
+    public ReadOnlySpan<long> KPerRank => _kPerRank;
+
+    public int Announcement { get; private set; }
+
+    public double? RuleMsPerStep => _k.Filter is DynamicSparsity { Calls: > 0 } rule ? rule.Elapsed.TotalMilliseconds / rule.Calls : null;
+
+    /// <summary>
+    /// Compensate and select: fold the gradient of <paramref name="model"/> into the memory and write the k
+    /// selected entries (ascending) to <paramref name="indices"/>/<paramref name="values"/>, keeping the rest;
+    /// returns how many. Throws <see cref="NonFiniteGradientException"/> when the accumulator is not finite.
+    /// </summary>
+    protected abstract int Select(FlatModel model, float lr, int k, long step, Span<int> indices, Span<float> values, ISelectionFilter? filter);
+
+    /// <summary>Adds <c>sum[i] * scale</c> (the product rounded first) to every parameter: the exchange wrote all of the sum.</summary>
+    protected abstract void ApplyAll(FlatModel model, Span<float> sum, float scale);
+
+    /// <summary>
+    /// Adds <c>sum[i] * scale</c> to the parameters at <paramref name="touched"/> only (an index may repeat:
+    /// <see cref="TakeOnce{TSink}"/> visits each once), leaving the sum zero there.
+    /// </summary>
+    protected abstract void ApplyTouched(FlatModel model, ReadOnlySpan<int> touched, Span<float> sum, float scale);
+
+    /// <summary>The summed update on the host: all zero between steps (the exchange adds into it).</summary>
+    protected abstract Span<float> Sum { get; }
+
+    public bool Prepare(FlatModel model, long step, double lr, ref StepStats stats)
+    {
+        long t = Stopwatch.GetTimestamp();
+        try
+        {
+            _selected = Select(model, (float)lr, _k.KAt(step), step, _indices, _values, _k.Filter);
+            // Packed here (timed as select) so the announcement can travel with the step's agreement.
+            Announcement = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
+        }
+        catch (NonFiniteGradientException)
+        {
+            _selected = 0;
+            Announcement = 0;
+            return false;
+        }
+        finally
+        {
+            stats.MsSelect = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+        stats.K = _selected;
+        return true;
+    }
+
+    public void ExchangeAndApply(FlatModel model, ReadOnlySpan<int> announcements, ref StepStats stats)
+    {
+        Span<float> sum = Sum;
+        long t = Stopwatch.GetTimestamp();
+        var result = _exchange.Exchange(announcements, sum);
+        var counts = _exchange.RankCounts;
+        for (int r = 0; r < _kPerRank.Length; r++) _kPerRank[r] = counts[r];
+        stats.MsComm = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        stats.BytesSent = result.BytesSent;
+        stats.BytesReceived = result.BytesReceived;
+
+        t = Stopwatch.GetTimestamp();
+        if (_exchange.WroteAll) ApplyAll(model, sum, _scale);
+        else ApplyTouched(model, _exchange.Touched, sum, _scale); // O(k * P): only entries some rank sent
+        _exchange.ResetOutput(sum);
+        AfterApply();
+        stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+
+    /// <summary>Runs inside the timed apply phase, after the sum was reset (the torch rule waits for its device here).</summary>
+    protected virtual void AfterApply() { }
+
+    /// <summary>Receives each touched entry once, with its scaled update.</summary>
+    protected interface ITouchedSink
+    {
+        void Add(int index, float update);
+    }
+
+    /// <summary>
+    /// Visits every distinct entry of <paramref name="touched"/> once: an index several ranks sent appears once per
+    /// rank; the first visit takes <c>sum[i] * scale</c> and clears <c>sum[i]</c>, later visits find 0 and skip.
+    /// A (ref) struct sink, so the loop is specialised for each device: no call through an interface per entry.
+    /// </summary>
+    protected static void TakeOnce<TSink>(ReadOnlySpan<int> touched, Span<float> sum, float scale, ref TSink sink)
+        where TSink : ITouchedSink, allows ref struct
+    {
+        foreach (int i in touched)
+        {
+            float s = sum[i];
+            if (s == 0f) continue;
+            sink.Add(i, s * scale);
+            sum[i] = 0f;
+        }
+    }
+
+    public abstract void WriteState(BinaryWriter writer);
+    public abstract void ReadState(BinaryReader reader);
+    public virtual void Dispose() { }
+}

@@ -1,0 +1,45 @@
+using SparseMpi.Cli;
+using SparseMpi.Collectives;
+using SparseMpi.Training.Data;
+using SparseMpi.Training.Models;
+
+namespace SparseMpi.Training;
+
+/// <summary>
+/// The setup both trainers (synchronous and Hogwild) share, each step agreed across ranks so that a problem on
+/// one rank stops all of them with one line: the data set, the model (identical on every rank), its d-dependent
+/// checks, and this rank's shard of the batches.
+/// </summary>
+public static class TrainingSetup
+{
+    /// <summary>Fashion-MNIST from <paramref name="directory"/>, the same sizes on every rank.</summary>
+    public static FashionMnist LoadData(Communicator world, string directory)
+    {
+        FashionMnist data = null!;
+        Preflight.Agree(world, () => data = FashionMnist.Load(directory));
+        Preflight.SameOnAllRanks(world, data.Train.Count * 31L + data.Test.Count, "the data set sizes");
+        return data;
+    }
+
+    /// <summary>
+    /// Rank 0's initial parameters on every rank (identical start even if torch's init differed somewhere), then
+    /// <paramref name="problemFor"/>(d) checked on every rank (options such as k that need the model's d).
+    /// <paramref name="parameters"/> reads the parameters to host memory and <paramref name="changed"/> writes them
+    /// back (both no-ops on the host path, where the model's own span is used).
+    /// </summary>
+    public static void Synchronise(Communicator world, FlatModel model, Func<int, string?> problemFor,
+        Func<Span<float>>? parameters = null, Action? changed = null)
+    {
+        world.Broadcast(parameters != null ? parameters() : model.ParameterSpan, root: 0);
+        changed?.Invoke();
+        Preflight.Agree(world, () => { if (problemFor(model.D) is string p) throw new UsageException(p); });
+    }
+
+    /// <summary>This rank's batches of the training set: every P-th sample of each epoch's permutation.</summary>
+    public static ShardedBatches Batches(Communicator world, ImageSet train, int batchSize, long seed)
+    {
+        ShardedBatches batches = null!;
+        Preflight.Agree(world, () => batches = new ShardedBatches(train, batchSize, seed, world.Rank, world.Size));
+        return batches;
+    }
+}
