@@ -132,8 +132,8 @@ public class HogwildUnitTests
         var verb = (HogwildVerb)((CommandLine.Parsed<object>)parsed).Value;
         Assert.That(verb.Momentum, Is.EqualTo(0));
         Assert.That(verb.Out, Is.EqualTo("runs/hogwild"));
-        Assert.That(verb.TotalUpdates(936), Is.EqualTo(936)); // one epoch without --updates or --epochs
-        Assert.That(verb.EvalInterval(1000), Is.EqualTo(50));
+        Assert.That(verb.ToConfig().TotalUpdates(936), Is.EqualTo(936)); // one epoch without --updates or --epochs
+        Assert.That(verb.ToConfig().EvalInterval(1000), Is.EqualTo(50));
         var train = (TrainVerb)((CommandLine.Parsed<object>)new CommandLine.Parser(s => s.HelpWriter = null)
             .ParseArguments<HogwildVerb, TrainVerb>(["train"])).Value;
         Assert.That(train.Momentum, Is.EqualTo(0.9));

@@ -133,10 +133,10 @@ public class DynamicSparsityTests
     public void KMaxIsClampedToD()
     {
         var verb = new SparseMpi.Cli.TrainVerb { KRule = "dynamic", KMax = 0 };
-        Assert.That(verb.KMaxFor(7850), Is.EqualTo(785));
-        Assert.That(verb.KMaxFor(5), Is.EqualTo(1));
+        Assert.That(verb.ToConfig().KMaxFor(7850), Is.EqualTo(785));
+        Assert.That(verb.ToConfig().KMaxFor(5), Is.EqualTo(1));
         verb.KMax = 100000;
-        Assert.That(verb.KMaxFor(7850), Is.EqualTo(7850));
-        Assert.That(verb.ValidateFor(7850), Does.Contain("--k-max 100000 is outside 1..d"));
+        Assert.That(verb.ToConfig().KMaxFor(7850), Is.EqualTo(7850));
+        Assert.That(verb.ToConfig().ProblemFor(7850), Does.Contain("--k-max 100000 is outside 1..d"));
     }
 }

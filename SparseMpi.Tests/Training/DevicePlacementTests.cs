@@ -46,7 +46,7 @@ public class DevicePlacementTests
     [Test]
     public void OnlyACudaDeviceEntersTheConfiguration()
     {
-        var o = new TrainVerb();
+        var o = new TrainVerb().ToConfig();
         Assert.That(o.MathConfiguration(new DevicePlacement("cpu", SelectKernel.Torch)), Is.EqualTo(o.MathConfiguration()),
             "the kernel computes the same bits, and CPU runs keep their configuration text");
         Assert.That(o.MathConfiguration(new DevicePlacement("cuda:3", SelectKernel.Torch)), Is.EqualTo(o.MathConfiguration() + ";device=cuda"));

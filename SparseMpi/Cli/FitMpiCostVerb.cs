@@ -46,7 +46,7 @@ public sealed class FitMpiCostVerb : IMpiVerb
         var fit = MpiCostCalibration.Fit(mpi.World, d, format, Repeat);
         if (mpi.World.Rank == 0)
         {
-            Console.WriteLine(Describe(fit));
+            Console.WriteLine(fit.Describe());
             for (int i = 0; i < fit.Bytes.Length; i++)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {fit.Bytes[i],9} bytes  {fit.Seconds[i] * 1e6,10:F1} us measured  {(fit.Alpha + fit.Beta * fit.Bytes[i]) * 1e6,10:F1} us fitted"));
@@ -56,7 +56,4 @@ public sealed class FitMpiCostVerb : IMpiVerb
         }
         return 0;
     });
-
-    public static string Describe(MpiCostFit fit) => string.Create(CultureInfo.InvariantCulture,
-        $"mpi cost model: alpha = {fit.Alpha * 1e6:F1} us, beta = {fit.Beta * 1e9:F3} ns/byte ({1 / Math.Max(fit.Beta, 1e-30) / 1e9:F2} GB/s)");
 }

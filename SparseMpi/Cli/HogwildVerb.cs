@@ -1,5 +1,6 @@
 using System.Globalization;
 using CommandLine;
+using SparseMpi.Training;
 using SparseMpi.Training.Hogwild;
 
 namespace SparseMpi.Cli;
@@ -65,10 +66,6 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
     public static readonly string[] UpdateModes = ["atomic", "racy"];
 
     public bool StalenessAware => LrPolicy == "staleness-aware";
-    public bool Atomic => Update == "atomic";
-    public bool Defer => DelayMode == "defer";
-    /// <summary>Deferred writes are forced out by a fixed pipeline depth (--in-flight), not by the clock.</summary>
-    public bool FixedInFlight => InFlight > 0;
 
     public string? Validate()
     {
@@ -95,21 +92,13 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
         return OutputPaths.DirectoryProblem("--out", Out);
     }
 
-    /// <summary>Total updates for a training set that gives <paramref name="batchesPerEpoch"/> batches over all ranks.</summary>
-    public long TotalUpdates(long batchesPerEpoch) => Updates > 0 ? Updates : Math.Max(1, Epochs) * batchesPerEpoch;
-
-    /// <summary>The evaluation interval for <paramref name="totalUpdates"/>.</summary>
-    public long EvalInterval(long totalUpdates) => EvalEvery > 0 ? EvalEvery : Math.Max(1, totalUpdates / 20);
-
-    public override string MathConfiguration()
+    /// <summary>The plain configuration the training layer runs (after <see cref="Validate"/>).</summary>
+    public HogwildConfig ToConfig() => Shared(new HogwildConfig
     {
-        var c = CultureInfo.InvariantCulture;
-        string s = base.MathConfiguration() + $";mode=hogwild;compressor={Compressor}";
-        if (!Dense)
-            s += string.Create(c, $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R}");
-        return s + string.Create(c,
-            $";updates={Updates};epochs={Epochs};delay={DelayMs:R}/{InFlight}/{DelayDist}/{DelayMode}/{MaxInFlight};lr_policy={LrPolicy};update={Update};toy={ToyGradient}");
-    }
+        Updates = Updates, Epochs = Epochs, DelayMs = DelayMs, DelayDist = DelayDist, DelayMode = DelayMode, InFlight = InFlight,
+        MaxInFlight = MaxInFlight, LrPolicy = LrPolicy, Update = Update, EvalEvery = EvalEvery, EvalSamples = EvalSamples,
+        ToyGradient = ToyGradient,
+    });
 
-    public int Run() => MpiSession.Run(mpi => new HogwildTrainer(mpi, this).Run());
+    public int Run() => MpiSession.Run(mpi => new HogwildTrainer(mpi, ToConfig()).Run());
 }

@@ -75,8 +75,6 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
 
     public bool DynamicK => KRule == "dynamic";
 
-    /// <summary>The dynamic rule's k_max for a model of <paramref name="d"/> parameters.</summary>
-    public int KMaxFor(int d) => KMax > 0 ? Math.Min(KMax, d) : Math.Max(1, d / 10);
     public WireFormat WireFormat
     {
         get
@@ -124,32 +122,18 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         return Resume != null ? OutputPaths.DirectoryProblem("--resume", Resume) : OutputPaths.DirectoryProblem("--out", Out);
     }
 
-    /// <summary>k and k_max against the model's d once it is known (outside 1..d is an error, not clamped).</summary>
-    public override string? ValidateFor(int d) =>
-        base.ValidateFor(d) ?? (DynamicK && KMax > d ? $"--k-max {KMax} is outside 1..d = {d} for model {Model}" : null);
-
-    /// <summary>
-    /// <see cref="MathConfiguration()"/> for a resolved placement. The kernel is not part of it: both kernels do
-    /// the same float operations in the same order and select by the same rule, so on one device they compute the
-    /// same bits (tested), and a checkpoint moves between them. The device type is, on a GPU only: its matrix
-    /// products round differently, so a continuation there is not bit-identical to one on the CPU (and CPU runs
-    /// keep the configuration text they always had).
-    /// </summary>
-    public string MathConfiguration(DevicePlacement placement) => MathConfiguration() + (placement.IsCuda ? ";device=cuda" : "");
-
-    public override string MathConfiguration()
+    /// <summary>The plain configuration the training layer runs (after <see cref="Validate"/>).</summary>
+    public SyncConfig ToConfig() => Shared(new SyncConfig
     {
-        string s = base.MathConfiguration() + $";compressor={Compressor}";
-        if (Dense) return s;
-        return s + string.Create(CultureInfo.InvariantCulture,
-            $";density={Density:R};k={K};ef={ErrorFeedback};masking={MomentumMasking};threshold={Threshold:R};warmup={WarmupEpochs};format={WireFormat};exchange={Exchange}") +
-            (DynamicK ? string.Create(CultureInfo.InvariantCulture,
-                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "");
-    }
+        Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange,
+        KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
+        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery,
+        CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,
+    });
 
     public int Run() => MpiSession.Run(mpi =>
     {
-        using var trainer = new SyncTrainer(mpi, this);
+        using var trainer = new SyncTrainer(mpi, ToConfig());
         return trainer.Run();
     });
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using CommandLine;
 using SparseMpi.Training;
 using SparseMpi.Training.Data;
@@ -64,8 +63,14 @@ public abstract class TrainingOptions
     public bool UseErrorFeedback => ErrorFeedback == "true";
     public bool UseMomentumMasking => MomentumMasking == "true";
 
-    /// <summary>k for a model of <paramref name="d"/> parameters.</summary>
-    public int KFor(int d) => K > 0 ? K : FixedKSchedule.KForDensity(d, Density);
+    /// <summary>Copies the shared options into the configuration a verb hands to the training layer.</summary>
+    protected T Shared<T>(T c) where T : TrainingConfig
+    {
+        c.Model = Model; c.Data = Data; c.BatchSize = BatchSize; c.Lr = Lr; c.Momentum = Momentum; c.Seed = Seed;
+        c.Out = Out; c.EvalBatchSize = EvalBatchSize; c.Compressor = Compressor; c.Density = Density; c.K = K;
+        c.ErrorFeedback = UseErrorFeedback; c.MomentumMasking = UseMomentumMasking; c.Threshold = Threshold;
+        return c;
+    }
 
     /// <summary>Checks the shared options; null when valid, else one line.</summary>
     protected string? ValidateShared()
@@ -92,24 +97,5 @@ public abstract class TrainingOptions
         if (Compressor == "threshold" && Threshold == 0) return "--compressor threshold needs --threshold TAU > 0";
         if (Compressor != "threshold" && Threshold != 0) return $"--threshold is the threshold compressor's tau; --compressor {Compressor} would ignore it";
         return null;
-    }
-
-    /// <summary>Checks k against the model's d once it is known (k outside 1..d is an error, not clamped).</summary>
-    public virtual string? ValidateFor(int d) =>
-        Dense ? null
-        : K > d ? $"--k {K} is outside 1..d = {d} for model {Model}"
-        : K == 0 && Math.Round(d * Density) < 1 ? $"--density {Density.ToString(CultureInfo.InvariantCulture)} gives k = round(d * density) = 0 of d = {d} for model {Model}; k must be in 1..d (use --density >= {0.5 / d:G2} or --k 1)"
-        : null;
-
-    /// <summary>
-    /// A canonical text of every option that changes the numbers a run computes (not where it writes, nor how
-    /// long it runs): ranks compare its hash before training, and a checkpoint refuses a different one.
-    /// </summary>
-    public virtual string MathConfiguration()
-    {
-        var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.Append(c, $"model={Model};batch={BatchSize};lr={Lr:R};momentum={Momentum:R};seed={Seed}");
-        return sb.ToString();
     }
 }

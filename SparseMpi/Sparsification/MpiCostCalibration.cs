@@ -5,7 +5,12 @@ using SparseMpi.Collectives.Sparse;
 namespace SparseMpi.Sparsification;
 
 /// <summary>The affine time model alpha + beta * bytes fitted to measured sparse allgathers.</summary>
-public sealed record MpiCostFit(double Alpha, double Beta, long[] Bytes, double[] Seconds);
+public sealed record MpiCostFit(double Alpha, double Beta, long[] Bytes, double[] Seconds)
+{
+    /// <summary>One line for the log.</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"mpi cost model: alpha = {Alpha * 1e6:F1} us, beta = {Beta * 1e9:F3} ns/byte ({1 / Math.Max(Beta, 1e-30) / 1e9:F2} GB/s)");
+}
 
 /// <summary>
 /// Fits the <c>mpi</c> cost model: times the real sparse exchange (encode, length allgather, allgatherv, decode

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SparseMpi.Cli;
 using SparseMpi.Collectives;
 using SparseMpi.Collectives.Sparse;
 using SparseMpi.Metrics;
@@ -18,7 +17,7 @@ namespace SparseMpi.Training;
 public sealed class SyncRunLog : IDisposable
 {
     readonly Communicator _world;
-    readonly TrainVerb _options;
+    readonly SyncConfig _options;
     readonly string _runDir;
     readonly int _d;
     readonly bool _root;
@@ -36,7 +35,7 @@ public sealed class SyncRunLog : IDisposable
     double _lastPrint, _lossOfLastStep = double.NaN, _startupSeconds = double.NaN, _firstStepUnixTime = double.NaN;
 
     /// <param name="wall">started when the process began its work (the run's wall clock).</param>
-    public SyncRunLog(MpiRuntime mpi, TrainVerb options, string runDir, int d, DevicePlacement placement, string configuration,
+    public SyncRunLog(MpiRuntime mpi, SyncConfig options, string runDir, int d, DevicePlacement placement, string configuration,
         CommunicationCost cost, TrainingPosition start, long stepsPerEpoch, Stopwatch wall)
     {
         _world = mpi.World;
@@ -58,7 +57,7 @@ public sealed class SyncRunLog : IDisposable
         {
             Ranks = _world.Size, Model = options.Model, D = d, Compressor = options.Compressor,
             Density = (double)k / d, K = k,
-            ErrorFeedback = !options.Dense && options.UseErrorFeedback, WireFormat = options.Dense ? "dense" : options.WireFormat.ToString(),
+            ErrorFeedback = !options.Dense && options.ErrorFeedback, WireFormat = options.Dense ? "dense" : options.WireFormat.ToString(),
             WarmupEpochs = options.WarmupEpochs, Device = placement.Device, SelectKernel = placement.KernelName,
             Epochs = options.Epochs, BatchSizePerRank = options.BatchSize, Lr = options.Lr, Momentum = options.Momentum,
             Seed = options.Seed, MpiLibrary = $"{mpi.LibraryName}: {mpi.LibraryVersion}", Configuration = configuration,

@@ -20,10 +20,10 @@ namespace SparseMpi.Training;
 /// keeps everything on the model's device (a GPU, or the CPU in tests) and copies to host memory only what MPI,
 /// checkpoints and the final hash need.</para>
 /// </summary>
-public sealed class SyncTrainer(MpiRuntime mpi, TrainVerb options) : IDisposable
+public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposable
 {
     readonly Communicator _world = mpi.World;
-    readonly string _runDir = options.Resume ?? options.Out;
+    readonly string _runDir = options.RunDirectory;
     readonly bool _root = mpi.World.Rank == 0;
     readonly Stopwatch _wall = Stopwatch.StartNew(); // the run's wall clock starts before the setup
     // Set up once by Setup().
@@ -123,7 +123,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, TrainVerb options) : IDisposable
 
         _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice);
         _hostCopy = _placement.UsesTorch ? new float[_model.D] : null;
-        TrainingSetup.Synchronise(_world, _model, options.ValidateFor, ParametersOnHost, HostParametersChanged);
+        TrainingSetup.Synchronise(_world, _model, options.ProblemFor, ParametersOnHost, HostParametersChanged);
         _batches = TrainingSetup.Batches(_world, _data.Train, options.BatchSize, options.Seed);
         _deviceBatch = _placement.UsesTorch ? new DeviceBatch(_batches.BatchSize, _model.Device) : null;
         _fit = options.MpiAlpha is double alpha && options.MpiBeta is double beta
@@ -207,7 +207,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, TrainVerb options) : IDisposable
     {
         var fit = MpiCostCalibration.Fit(_world, d, options.WireFormat);
         Preflight.SameOnAllRanks(_world, BitConverter.DoubleToInt64Bits(fit.Alpha) ^ 31 * BitConverter.DoubleToInt64Bits(fit.Beta), "the fitted mpi cost model");
-        if (_root) Console.WriteLine(FitMpiCostVerb.Describe(fit));
+        if (_root) Console.WriteLine(fit.Describe());
         return fit;
     }
 

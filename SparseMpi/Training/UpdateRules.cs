@@ -1,4 +1,5 @@
 using SparseMpi.Cli;
+
 using SparseMpi.Collectives;
 using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
@@ -7,40 +8,40 @@ using TorchSharp;
 
 namespace SparseMpi.Training;
 
-/// <summary>Builds the update rule a train command line asks for.</summary>
+/// <summary>Builds the update rule a synchronous configuration asks for.</summary>
 public static class UpdateRules
 {
     /// <summary>The host (SIMD) rules on the CPU, or the torch rules on <paramref name="placement"/>'s device.</summary>
-    public static IUpdateRule Create(Communicator world, TrainVerb o, int d, long stepsPerEpoch, CommunicationCost cost,
+    public static IUpdateRule Create(Communicator world, SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost,
         DevicePlacement placement)
     {
         if (placement.UsesTorch) return CreateTorch(world, o, d, stepsPerEpoch, cost, placement.TorchDevice);
         if (o.Dense) return new DenseAllreduceRule(world, d, o.Momentum);
         ICompressor compressor = CreateCompressor(o, world.Rank);
-        var memory = new ErrorFeedback(d, o.UseErrorFeedback, (float)o.Momentum, o.UseMomentumMasking);
+        var memory = new ErrorFeedback(d, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking);
         return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), CreateKSchedule(o, d, stepsPerEpoch, cost));
     }
 
-    static IUpdateRule CreateTorch(Communicator world, TrainVerb o, int d, long stepsPerEpoch, CommunicationCost cost, torch.Device device)
+    static IUpdateRule CreateTorch(Communicator world, SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost, torch.Device device)
     {
         if (o.Dense) return new TorchDenseAllreduceRule(world, d, device, o.Momentum);
         if (o.Compressor != "topk")
             throw new UsageException($"--compressor {o.Compressor} has no torch kernel"); // DevicePlacement refuses it first
         IKSchedule k = CreateKSchedule(o, d, stepsPerEpoch, cost);
-        var memory = new TorchErrorFeedback(d, device, o.UseErrorFeedback, (float)o.Momentum, o.UseMomentumMasking, k.MaxK);
+        var memory = new TorchErrorFeedback(d, device, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking, k.MaxK);
         return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k);
     }
 
-    static IGradientExchange CreateExchange(Communicator world, TrainVerb o, int d) => o.Exchange == "allreduce"
+    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d) => o.Exchange == "allreduce"
         ? new DenseAllreduceExchange(world, d)
         : new SparseAllgatherExchange(world, d, o.WireFormat);
 
-    static IKSchedule CreateKSchedule(TrainVerb o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
+    static IKSchedule CreateKSchedule(SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
         ? new DynamicKSchedule(o.KMaxFor(d), new DynamicSparsity(cost.Select(o.CostModel)))
         : new FixedKSchedule(d, o.KFor(d), stepsPerEpoch, o.WarmupEpochs);
 
     /// <summary>The compressor --compressor names (not "none"), one per rank; shared by train and hogwild.</summary>
-    public static ICompressor CreateCompressor(TrainingOptions o, int rank) => o.Compressor switch
+    public static ICompressor CreateCompressor(TrainingConfig o, int rank) => o.Compressor switch
     {
         "topk" => new ExactTopK(),
         "topk-approx" => new ApproximateTopK(),

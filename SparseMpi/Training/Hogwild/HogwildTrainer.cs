@@ -13,7 +13,7 @@ namespace SparseMpi.Training.Hogwild;
 /// gathers the statistics and writes summary.json. Collective communication happens only before the loop and
 /// after it.
 /// </summary>
-public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
+public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
 {
     readonly Communicator _world = mpi.World;
 
@@ -33,7 +33,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
         TorchSetup.Initialize();
         FashionMnist? data = options.ToyGradient ? null : TrainingSetup.LoadData(_world, options.Data);
         using var model = FlatModel.Create(options.Model, options.Seed);
-        TrainingSetup.Synchronise(_world, model, options.ValidateFor);
+        TrainingSetup.Synchronise(_world, model, options.ProblemFor);
         using ShardedBatches? batches = data != null ? TrainingSetup.Batches(_world, data.Train, options.BatchSize, options.Seed) : null;
         long total = options.TotalUpdates(batches != null ? (long)batches.StepsPerEpoch * _world.Size : 0);
         long evalEvery = options.EvalInterval(total);
@@ -103,7 +103,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildVerb options)
             {
                 Ranks = _world.Size, Model = options.Model, D = model.D, Compressor = options.Compressor,
                 Density = options.Dense ? 1.0 : (double)options.KFor(model.D) / model.D, K = options.Dense ? model.D : options.KFor(model.D),
-                ErrorFeedback = !options.Dense && options.UseErrorFeedback, UpdateMode = options.Update, LrPolicy = options.LrPolicy,
+                ErrorFeedback = !options.Dense && options.ErrorFeedback, UpdateMode = options.Update, LrPolicy = options.LrPolicy,
                 Lr = options.Lr, Momentum = options.Momentum, BatchSizePerRank = options.BatchSize,
                 DelayMs = options.DelayMs, InFlight = options.InFlight, DelayDist = options.DelayDist, DelayMode = options.DelayMode,
                 DelayMsMeasured = statistics.DelayMsTotal / Math.Max(1, applied), PeakInFlight = statistics.PeakInFlight,

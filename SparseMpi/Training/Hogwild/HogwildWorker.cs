@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using SparseMpi.Cli;
+
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Models;
@@ -23,7 +23,7 @@ namespace SparseMpi.Training.Hogwild;
 /// </summary>
 public sealed class HogwildWorker
 {
-    readonly HogwildVerb _o;
+    readonly HogwildConfig _o;
     readonly int _rank;
     readonly SharedParameters _shared;
     readonly FlatModel _model;
@@ -49,7 +49,7 @@ public sealed class HogwildWorker
     public double SecondsWrite { get; private set; }
     public int PeakInFlight => _o.Defer ? _inFlight.Peak : 1;
 
-    public HogwildWorker(HogwildVerb options, int rank, SharedParameters shared, FlatModel model, ShardedBatches? batches, long totalUpdates)
+    public HogwildWorker(HogwildConfig options, int rank, SharedParameters shared, FlatModel model, ShardedBatches? batches, long totalUpdates)
     {
         _o = options;
         _rank = rank;
@@ -64,7 +64,7 @@ public sealed class HogwildWorker
         {
             _compressor = UpdateRules.CreateCompressor(options, rank);
             _k = options.KFor(d);
-            _memory = new ErrorFeedback(d, options.UseErrorFeedback, (float)options.Momentum, options.UseMomentumMasking);
+            _memory = new ErrorFeedback(d, options.ErrorFeedback, (float)options.Momentum, options.MomentumMasking);
             capacity = _compressor.MaxSelected(_k);
         }
         if (dense && options.Momentum > 0) _momentum = new float[d];
