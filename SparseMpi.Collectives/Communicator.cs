@@ -17,6 +17,12 @@ public sealed unsafe class Communicator : IDisposable
     public int Rank { get; }
     public int Size { get; }
 
+    /// <summary>
+    /// Collective calls this rank made on this communicator: a training step's protocol is counted, not assumed
+    /// (summary.json's collectives_per_step, checked by tests).
+    /// </summary>
+    public long CollectiveCalls { get; private set; }
+
     internal Communicator(MpiRuntime mpi, nint handle, bool owned)
     {
         _mpi = mpi;
@@ -48,11 +54,16 @@ public sealed unsafe class Communicator : IDisposable
         return new Communicator(_mpi, _mpi.Abi.FromOut(raw), owned: true);
     }
 
-    public void Barrier() => _mpi.Check(_mpi.Fn.Barrier(_handle), "MPI_Barrier");
+    public void Barrier()
+    {
+        CollectiveCalls++;
+        _mpi.Check(_mpi.Fn.Barrier(_handle), "MPI_Barrier");
+    }
 
     /// <summary>MPI_Bcast of <paramref name="data"/> from <paramref name="root"/> to every rank.</summary>
     public void Broadcast<T>(Span<T> data, int root) where T : unmanaged
     {
+        CollectiveCalls++;
         fixed (T* p = data)
             _mpi.Check(_mpi.Fn.Bcast(p, data.Length, Type<T>(), root, _handle), "MPI_Bcast");
     }
@@ -60,6 +71,7 @@ public sealed unsafe class Communicator : IDisposable
     /// <summary>In-place MPI_Allreduce: every rank ends with the reduction of all ranks' <paramref name="data"/>.</summary>
     public void Allreduce<T>(Span<T> data, ReduceOp op) where T : unmanaged
     {
+        CollectiveCalls++;
         fixed (T* p = data)
             _mpi.Check(_mpi.Fn.Allreduce((void*)_mpi.Abi.InPlace, p, data.Length, Type<T>(), _mpi.Abi.Op(op), _handle), "MPI_Allreduce");
     }
@@ -68,6 +80,7 @@ public sealed unsafe class Communicator : IDisposable
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, ReduceOp op) where T : unmanaged
     {
         if (send.Length != receive.Length) throw new ArgumentException("send and receive lengths differ");
+        CollectiveCalls++;
         fixed (T* s = send)
         fixed (T* r = receive)
             _mpi.Check(_mpi.Fn.Allreduce(s, r, send.Length, Type<T>(), _mpi.Abi.Op(op), _handle), "MPI_Allreduce");
@@ -85,6 +98,7 @@ public sealed unsafe class Communicator : IDisposable
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         if (receive.Length != (long)send.Length * Size) throw new ArgumentException("receive must hold Size * send.Length elements");
+        CollectiveCalls++;
         fixed (T* s = send)
         fixed (T* r = receive)
             _mpi.Check(_mpi.Fn.Allgather(s, send.Length, Type<T>(), r, send.Length, Type<T>(), _handle), "MPI_Allgather");
@@ -100,6 +114,7 @@ public sealed unsafe class Communicator : IDisposable
         for (int i = 0; i < Size; i++)
             if (counts[i] < 0 || displacements[i] < 0 || (long)displacements[i] + counts[i] > receive.Length)
                 throw new ArgumentException($"block {i} (displacement {displacements[i]}, count {counts[i]}) does not fit the receive buffer of {receive.Length}");
+        CollectiveCalls++;
         if (Size == 1)
         {
             // MPICH before 4.1 ignores the displacement on one rank (pmodels/mpich#6374, found by check-mpi).

@@ -21,6 +21,9 @@
 #   EXTRA_ARGS          more program options, appended to the train command line (e.g. "--max-steps 100").
 #   VERB_ARGS           replaces the program's whole argument list; e.g. VERB_ARGS=check-mpi checks the MPI
 #                       setup of an allocation through the same launcher, without training.
+#   REQUEUE_ON_USR1     1 (default): when SIGUSR1 (#SBATCH --signal=B:USR1@120, the time limit's advance notice)
+#                       stopped the run with a checkpoint, `scontrol requeue` the job; the requeued job finds the
+#                       checkpoint in its run directory and resumes. 0: just stop.
 # Lists (EXTRA_*, VERB_ARGS, DENSITIES, RANKS) are split at spaces; quotes inside them are not honoured.
 #
 # Launchers (both work on Debian 12: Open MPI 4.1.4, Slurm 22.05 with PMIx 4):
@@ -114,7 +117,14 @@ sm_train_args() {
   SM_ARGS=(train --model "$MODEL" --epochs "$EPOCHS" --batch-size "$batch" --lr "$LR" --compressor "$COMPRESSOR")
   # The dense baseline (none) has no density to give.
   if [ "$COMPRESSOR" != none ]; then SM_ARGS+=(--density "$density"); fi
-  SM_ARGS+=(--seed "$SEED" --out "$out")
+  # A requeued job (or one submitted again into the same directory) continues from its checkpoint: the run
+  # directory holds one after a stop signal (the program writes it) or with --checkpoint-every.
+  if [ -f "$out/checkpoints/latest.json" ]; then
+    echo "sparsempi-job: $out holds a checkpoint: resuming it"
+    SM_ARGS+=(--seed "$SEED" --resume "$out")
+  else
+    SM_ARGS+=(--seed "$SEED" --out "$out")
+  fi
   # DATA empty: the program's own default (Debian's dataset-fashion-mnist directory).
   if [ -n "${DATA:-}" ]; then SM_ARGS+=(--data "$DATA"); fi
   SM_ARGS+=("${SM_EXTRA[@]}")
@@ -138,10 +148,29 @@ sm_launch() {
   if [ -n "${RUN_TIMEOUT:-}" ]; then cmd=(timeout --kill-after=30 "$RUN_TIMEOUT" "${cmd[@]}"); fi
   printf '%q ' "${cmd[@]}" >"$dir/launch.cmd"; echo >>"$dir/launch.cmd"
   echo "sparsempi-job: $(cat "$dir/launch.cmd")"
-  local rc=0
-  "${cmd[@]}" 2>&1 | tee "$dir/launch.log" || rc=${PIPESTATUS[0]}
+  local rc=0 pid
+  # The launcher runs in the background so that this shell can pass on the stop signals Slurm sends it
+  # (#SBATCH --signal=B:USR1@120 reaches only the batch shell; scancel and the time limit send TERM): srun and
+  # Open MPI's mpiexec hand them to the ranks, which finish their step, checkpoint and exit 128 + signal.
+  "${cmd[@]}" > >(tee "$dir/launch.log") 2>&1 &
+  pid=$!
+  trap 'kill -USR1 "$pid" 2>/dev/null' USR1
+  trap 'kill -TERM "$pid" 2>/dev/null' TERM
+  # wait returns early (status > 128) when a trapped signal arrives; wait again for the launcher's own status.
+  while :; do
+    rc=0; wait "$pid" || rc=$?
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  trap - USR1 TERM
   echo "$rc" >"$dir/launch.exit"
-  if [ "$rc" -ne 0 ]; then echo "sparsempi-job: run in $dir failed with exit code $rc" >&2; fi
+  if [ "$rc" -eq 138 ] && [ "$IN_SLURM" = 1 ] && [ "${REQUEUE_ON_USR1:-1}" = 1 ]; then
+    # SIGUSR1 is the advance notice of the time limit: the run checkpointed; put the job back in the queue, where
+    # it resumes from that checkpoint (sm_train_args), unless REQUEUE_ON_USR1=0.
+    echo "sparsempi-job: run in $dir stopped by SIGUSR1 with a checkpoint; requeueing job $SLURM_JOB_ID" >&2
+    scontrol requeue "$SLURM_JOB_ID" || echo "sparsempi-job: scontrol requeue failed (was the job submitted with --requeue?)" >&2
+  elif [ "$rc" -ne 0 ]; then
+    echo "sparsempi-job: run in $dir failed with exit code $rc" >&2
+  fi
   return "$rc"
 }
 

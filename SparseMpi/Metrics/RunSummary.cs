@@ -21,10 +21,16 @@ public sealed class RunSummary : TrainingSummary
     public int Epochs { get; set; }
     public long Steps { get; set; }
     public long StepsThisRun { get; set; }
+    /// <summary>True when a stop signal ended the run early (after a checkpoint at <see cref="Steps"/>); resume it with --resume.</summary>
+    public bool Interrupted { get; set; }
+    /// <summary>"SIGTERM" or "SIGUSR1" when <see cref="Interrupted"/>.</summary>
+    public string? StopSignal { get; set; }
     public long? ResumedFromStep { get; set; }
     public double TestAccuracy { get; set; }
     public double FinalTrainLoss { get; set; }
     public long BytesSentPerRank { get; set; }
+    /// <summary>MPI collective calls per training step on rank 0, counted (the agreement round and the exchange: 2).</summary>
+    public double CollectivesPerStep { get; set; }
     /// <summary>What a dense ring allreduce of d floats per step would have sent over the same steps.</summary>
     public long DenseBytesPerRank { get; set; }
     /// <summary>dense_bytes_per_rank / bytes_sent_per_rank.</summary>

@@ -31,7 +31,7 @@ public sealed class SyncRunLog : IDisposable
     readonly RunSummary _summary;
     readonly PhaseTotals _phase = new();
     readonly KStatistics _kStats = new();
-    long _cumulativeBytes;
+    long _cumulativeBytes, _collectives, _steps;
     double _lastPrint, _lossOfLastStep = double.NaN, _startupSeconds = double.NaN, _firstStepUnixTime = double.NaN;
 
     /// <param name="wall">started when the process began its work (the run's wall clock).</param>
@@ -75,8 +75,10 @@ public sealed class SyncRunLog : IDisposable
     }
 
     /// <summary>After every step: totals, and on rank 0 a metrics record every --log-every steps and a progress line every 2 s.</summary>
-    public void Step(long step, SyncTrainer.StepOutcome s, ReadOnlySpan<long> kPerRank, double stepSeconds)
+    public void Step(long step, SyncTrainer.StepOutcome s, ReadOnlySpan<long> kPerRank, double stepSeconds, long collectives)
     {
+        _collectives += collectives;
+        _steps++;
         var stats = s.Stats;
         _cumulativeBytes += stats.BytesSent;
         _phase.Add(s.MsCompute, stats);
@@ -123,12 +125,17 @@ public sealed class SyncRunLog : IDisposable
     public TrainingPosition Position(long done, BatchPosition next) =>
         new(done, next.Epoch, next.Step, _cumulativeBytes, WallSeconds, _cost.PayloadBits, _cost.PacketBits, _cost.MpiSeconds);
 
-    /// <summary>Rank 0 writes summary.json.</summary>
-    public void Finish(FlatModel model, IUpdateRule rule, MpiCostFit? fit)
+    /// <summary>
+    /// Rank 0 writes summary.json: at the run's end, or after <paramref name="interruptedAfter"/> steps when
+    /// <paramref name="stopSignal"/> stopped it (then marked interrupted; the counts are those of the steps done).
+    /// </summary>
+    public void Finish(FlatModel model, IUpdateRule rule, MpiCostFit? fit, long? interruptedAfter = null, string? stopSignal = null)
     {
         if (!_root) return;
-        long totalSteps = TotalSteps;
+        long totalSteps = interruptedAfter ?? TotalSteps;
         var s = _summary;
+        s.Interrupted = interruptedAfter != null;
+        s.StopSignal = stopSignal;
         s.Steps = totalSteps;
         s.StepsThisRun = totalSteps - _start.Step;
         s.TestAccuracy = s.EpochResults.Count > 0 ? s.EpochResults[^1].TestAccuracy : double.NaN;
@@ -151,6 +158,7 @@ public sealed class SyncRunLog : IDisposable
         s.FirstStepUnixTime = _firstStepUnixTime;
         s.MsPerStep = _phase.Means();
         s.SamplesPerSecond = _phase.SamplesPerSecond(_options.BatchSize * _world.Size);
+        s.CollectivesPerStep = _steps > 0 ? (double)_collectives / _steps : double.NaN;
         s.ParameterHash = model.ParameterHash().ToString("x16");
         Json.WriteFile(Path.Combine(_runDir, "summary.json"), s);
         Console.WriteLine($"test accuracy {s.TestAccuracy:F4} after {totalSteps} steps, {s.WallSeconds:F1} s; results in {_runDir}/summary.json");

@@ -26,6 +26,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     readonly string _runDir = options.RunDirectory;
     readonly bool _root = mpi.World.Rank == 0;
     readonly Stopwatch _wall = Stopwatch.StartNew(); // the run's wall clock starts before the setup
+    readonly StopSignals _signals = new();
     // Set up once by Setup().
     FlatModel _model = null!;
     IUpdateRule _rule = null!;
@@ -41,7 +42,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     TrainingPosition _start = new(0, 0, 0, 0, 0, 0, 0, 0);
     long _totalSteps;
     SyncRunLog _log = null!;
-    // The step's agreement round, per rank: loss, non-finite flag, the exchange's announcement.
+    // The step's agreement round, per rank: loss, non-finite flag, the exchange's announcement, a stop signal.
     double[] _agreement = [];
     int[] _announcements = [];
     long _lastCheckpointStep = -1;
@@ -52,13 +53,18 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         for (long step = _start.Step; step < _totalSteps; step++)
         {
             if (step == _start.Step) _log.FirstStep();
-            long started = Stopwatch.GetTimestamp();
+            long started = Stopwatch.GetTimestamp(), collectives = _world.CollectiveCalls;
             StepOutcome outcome = Step(step);
-            _log.Step(step, outcome, _rule.KPerRank, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            _log.Step(step, outcome, _rule.KPerRank, Stopwatch.GetElapsedTime(started).TotalSeconds, _world.CollectiveCalls - collectives);
 
             long done = step + 1;
             if (done % _batches.StepsPerEpoch == 0 || done == _totalSteps)
                 _log.Epoch(outcome.At.Epoch + 1, done, DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize), outcome.MeanLoss);
+            if (outcome.StopSignal != 0 && done < _totalSteps) // a signal at the last step changes nothing
+            {
+                Interrupt(done, outcome.StopSignal);
+                break;
+            }
             if (options.CheckpointEvery > 0 && (done % options.CheckpointEvery == 0 || done == _totalSteps))
                 SaveCheckpoint(done);
         }
@@ -68,7 +74,8 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     }
 
     /// <summary>What one step produced, for the bookkeeping.</summary>
-    public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats);
+    /// <summary>What one step produced, for the bookkeeping; <paramref name="StopSignal"/>: a stop signal some rank received (0: none).</summary>
+    public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats, int StopSignal);
 
     /// <summary>One synchronous step: gradient, compensate and select, agree, exchange and apply.</summary>
     StepOutcome Step(long step)
@@ -82,33 +89,36 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
 
         var stats = new StepStats();
         bool finite = _rule.Prepare(_model, step, options.Lr, ref stats) && float.IsFinite(loss);
-        double meanLoss = Agree(step, at, finite, loss, ref stats);
+        var (meanLoss, stop) = Agree(step, at, finite, loss, ref stats);
         _rule.ExchangeAndApply(_model, _announcements, ref stats);
-        return new StepOutcome(at, meanLoss, msCompute, stats);
+        return new StepOutcome(at, meanLoss, msCompute, stats, stop);
     }
 
     /// <summary>
     /// The agreement round, one small allgather: every rank's loss (for the log), whether its gradient was finite
     /// (so all ranks stop together instead of hanging) and its exchange's announcement (so the exchange itself
-    /// needs no collective of its own for it). It is where ranks wait for the slowest one: timed as wait.
+    /// needs no collective of its own for it), and whether a stop signal reached any rank (so all stop after
+    /// the same step). It is where ranks wait for the slowest one: timed as wait.
     /// </summary>
-    double Agree(long step, BatchPosition at, bool finite, float loss, ref StepStats stats)
+    (double MeanLoss, int StopSignal) Agree(long step, BatchPosition at, bool finite, float loss, ref StepStats stats)
     {
         long t = Stopwatch.GetTimestamp();
-        _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, _rule.Announcement], _agreement);
+        _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, _rule.Announcement, _signals.Received], _agreement);
         stats.MsWait = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
         double lossSum = 0, nonFinite = 0;
+        int stop = 0;
         for (int r = 0; r < _world.Size; r++)
         {
-            lossSum += _agreement[3 * r];
-            nonFinite += _agreement[3 * r + 1];
-            _announcements[r] = (int)_agreement[3 * r + 2];
+            lossSum += _agreement[4 * r];
+            nonFinite += _agreement[4 * r + 1];
+            _announcements[r] = (int)_agreement[4 * r + 2];
+            if (stop == 0) stop = (int)_agreement[4 * r + 3]; // the lowest rank's signal names the stop
         }
         if (nonFinite > 0)
             throw new CollectiveUsageException(
                 $"non-finite loss or gradient at step {step} ({at}) on {nonFinite} rank(s); training stopped" +
                 (_lastCheckpointStep >= 0 ? $"; the last checkpoint (step {_lastCheckpointStep}) is intact" : ""), _root);
-        return lossSum / _world.Size;
+        return (lossSum / _world.Size, stop);
     }
 
     /// <summary>Preflight (configuration and data agreed by all ranks), model, update rule, and the resume point.</summary>
@@ -131,7 +141,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
         _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
-        _agreement = new double[3 * _world.Size];
+        _agreement = new double[4 * _world.Size];
         _announcements = new int[_world.Size];
 
         if (options.Resume != null) Resume();
@@ -165,6 +175,21 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         var next = _batches.Position;
         Checkpoint.Save(_world, _runDir, _configuration, _configHash, _log.Position(done, next), ParametersOnHost(), _rule);
         _lastCheckpointStep = done;
+    }
+
+    /// <summary>
+    /// A stop signal reached some rank: every rank has finished step <paramref name="done"/>; they write a
+    /// checkpoint and the summary (marked interrupted) and stop with one line and exit code 128 + signal, as a
+    /// shell reports a process killed by that signal.
+    /// </summary>
+    void Interrupt(long done, int signal)
+    {
+        SaveCheckpoint(done);
+        VerifyIdenticalParameters();
+        _log.Finish(_model, _rule, _fit, interruptedAfter: done, StopSignals.Name(signal));
+        throw new CollectiveUsageException(
+            $"stopped by {StopSignals.Name(signal)} after step {done} of {_totalSteps}: checkpoint written; continue with --resume {_runDir}",
+            _root, exitCode: 128 + signal);
     }
 
     Span<float> ParametersOnHost()
@@ -221,6 +246,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
 
     public void Dispose()
     {
+        _signals.Dispose();
         _log?.Dispose();
         _rule?.Dispose();
         _deviceBatch?.Dispose();
