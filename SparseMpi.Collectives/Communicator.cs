@@ -128,6 +128,66 @@ public sealed unsafe class Communicator : IDisposable
             _mpi.Check(_mpi.Fn.Allgatherv(s, send.Length, Type<T>(), r, c, d, Type<T>(), _handle), "MPI_Allgatherv");
     }
 
+    /// <summary>
+    /// MPI_Sendrecv: sends <paramref name="send"/> to <paramref name="destination"/> and receives
+    /// <paramref name="receive"/>.Length elements from <paramref name="source"/> (the sender must send exactly
+    /// that many). Point to point, not counted in <see cref="CollectiveCalls"/>.
+    /// </summary>
+    public void Sendrecv<T>(ReadOnlySpan<T> send, int destination, Span<T> receive, int source, int tag = 0) where T : unmanaged
+    {
+        fixed (T* s = send)
+        fixed (T* r = receive)
+            _mpi.Check(_mpi.Fn.Sendrecv(s, send.Length, Type<T>(), destination, tag, r, receive.Length, Type<T>(), source, tag, _handle, _mpi.Abi.StatusIgnore), "MPI_Sendrecv");
+    }
+
+    /// <summary>MPI_Send of <paramref name="send"/> to <paramref name="destination"/> (point to point).</summary>
+    public void Send<T>(ReadOnlySpan<T> send, int destination, int tag = 0) where T : unmanaged
+    {
+        fixed (T* s = send)
+            _mpi.Check(_mpi.Fn.Send(s, send.Length, Type<T>(), destination, tag, _handle), "MPI_Send");
+    }
+
+    /// <summary>MPI_Recv of exactly <paramref name="receive"/>.Length elements from <paramref name="source"/> (point to point).</summary>
+    public void Receive<T>(Span<T> receive, int source, int tag = 0) where T : unmanaged
+    {
+        fixed (T* r = receive)
+            _mpi.Check(_mpi.Fn.Recv(r, receive.Length, Type<T>(), source, tag, _handle, _mpi.Abi.StatusIgnore), "MPI_Recv");
+    }
+
+    /// <summary>MPI_Alltoall of one block of send.Length / Size elements per rank.</summary>
+    public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
+    {
+        if (send.Length % Size != 0 || receive.Length != send.Length) throw new ArgumentException("send and receive must hold Size equal blocks");
+        CollectiveCalls++;
+        int block = send.Length / Size;
+        fixed (T* s = send)
+        fixed (T* r = receive)
+            _mpi.Check(_mpi.Fn.Alltoall(s, block, Type<T>(), r, block, Type<T>(), _handle), "MPI_Alltoall");
+    }
+
+    /// <summary>MPI_Alltoallv: block q of <paramref name="send"/> goes to rank q; block q of <paramref name="receive"/> comes from it.</summary>
+    public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
+        Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
+    {
+        if (sendCounts.Length != Size || sendDisplacements.Length != Size || receiveCounts.Length != Size || receiveDisplacements.Length != Size)
+            throw new ArgumentException("counts and displacements need one entry per rank");
+        for (int i = 0; i < Size; i++)
+        {
+            if (sendCounts[i] < 0 || sendDisplacements[i] < 0 || (long)sendDisplacements[i] + sendCounts[i] > send.Length)
+                throw new ArgumentException($"send block {i} does not fit the send buffer of {send.Length}");
+            if (receiveCounts[i] < 0 || receiveDisplacements[i] < 0 || (long)receiveDisplacements[i] + receiveCounts[i] > receive.Length)
+                throw new ArgumentException($"receive block {i} does not fit the receive buffer of {receive.Length}");
+        }
+        CollectiveCalls++;
+        fixed (T* s = send)
+        fixed (T* r = receive)
+        fixed (int* sc = sendCounts)
+        fixed (int* sd = sendDisplacements)
+        fixed (int* rc = receiveCounts)
+        fixed (int* rd = receiveDisplacements)
+            _mpi.Check(_mpi.Fn.Alltoallv(s, sc, sd, Type<T>(), r, rc, rd, Type<T>(), _handle), "MPI_Alltoallv");
+    }
+
     /// <summary>True on every rank when every rank passed the same value (min == max), e.g. a configuration hash.</summary>
     public bool AllEqual(long value) => Allreduce(value, ReduceOp.Min) == Allreduce(value, ReduceOp.Max);
 

@@ -23,6 +23,8 @@ internal abstract class MpiAbi
     public abstract nint WinNull { get; }
     public abstract nint ErrorsReturn { get; }
     public abstract nint InPlace { get; }
+    /// <summary>MPI_STATUS_IGNORE: NULL in Open MPI, (MPI_Status *)1 in MPICH.</summary>
+    public abstract nint StatusIgnore { get; }
     public abstract int CommTypeShared { get; }
     public const int ThreadFunneled = 1; // the same in both ABIs
     public const int Undefined = -32766;  // MPI_UNDEFINED, the same in both ABIs
@@ -82,6 +84,7 @@ internal sealed class OpenMpiAbi : MpiAbi
     public override nint WinNull { get; }
     public override nint ErrorsReturn { get; }
     public override nint InPlace => 1;
+    public override nint StatusIgnore => 0;
     public override int CommTypeShared => 0;
     public override int MaxErrorString => 256;
     public override int MaxProcessorName => 256;
@@ -99,6 +102,7 @@ internal sealed class MpichAbi : MpiAbi
     public override nint WinNull => 0x20000000;
     public override nint ErrorsReturn => 0x54000001;
     public override nint InPlace => -1;
+    public override nint StatusIgnore => 1;
     public override int CommTypeShared => 1;
     public override int MaxErrorString => 512;
     public override int MaxProcessorName => 128;

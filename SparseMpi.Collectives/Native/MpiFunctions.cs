@@ -36,6 +36,11 @@ internal sealed unsafe class MpiFunctions
     public readonly delegate* unmanaged<int, nint, int> WinLockAll;
     public readonly delegate* unmanaged<nint, int> WinUnlockAll;
     public readonly delegate* unmanaged<nint, int> WinSync;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, nint, int> Sendrecv;
+    public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Alltoall;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, int> Send;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint, int> Recv;
+    public readonly delegate* unmanaged<void*, int*, int*, nint, void*, int*, int*, nint, nint, int> Alltoallv;
 
     public MpiFunctions(nint lib)
     {
@@ -67,5 +72,10 @@ internal sealed unsafe class MpiFunctions
         WinLockAll = (delegate* unmanaged<int, nint, int>)F("MPI_Win_lock_all");
         WinUnlockAll = (delegate* unmanaged<nint, int>)F("MPI_Win_unlock_all");
         WinSync = (delegate* unmanaged<nint, int>)F("MPI_Win_sync");
+        Sendrecv = (delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, nint, int>)F("MPI_Sendrecv");
+        Alltoall = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)F("MPI_Alltoall");
+        Send = (delegate* unmanaged<void*, int, nint, int, int, nint, int>)F("MPI_Send");
+        Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint, int>)F("MPI_Recv");
+        Alltoallv = (delegate* unmanaged<void*, int*, int*, nint, void*, int*, int*, nint, nint, int>)F("MPI_Alltoallv");
     }
 }

@@ -55,6 +55,8 @@ public static class SparseSelfCheck
         Sparse(check, "mixed formats across ranks", LargeD, q => Random(seed, 6000 + (ulong)q, LargeD, 2500, WireFormat.All[q % WireFormat.All.Count]), sum, reference);
         SparseFlag(check, seed, sum);
         Dense(check, seed, sum, reference);
+        foreach (string name in GradientExchanges.SparseAllreduces)
+            SparseAllreduce(check, name, seed, sum);
         return (check.Failures, check.Count);
     }
 
@@ -164,6 +166,78 @@ public static class SparseSelfCheck
 
         result = world.Rank == 0 ? exchange.ExchangeAlone([], [], sum, flag: true) : exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
         check.Expect(!result.Completed && result.FlaggedRanks.SequenceEqual([0]), "dense flag: every rank reports rank 0");
+    }
+
+    /// <summary>
+    /// The sparse allreduces (SparCML's and ours), whose sums add in another order than the rank-order reference:
+    /// every entry within the rounding bound of an exact (double) sum, entries nobody selected exactly zero,
+    /// bitwise equal across ranks and from one run to the next, per-rank counts, and a clean reset.
+    /// </summary>
+    static void SparseAllreduce(Checker check, string name, ulong seed, float[] sumBuffer)
+    {
+        var world = check.World;
+        int p = world.Size;
+        var f = WireFormat.Default;
+        (string Case, int D, Func<int, Input> Of)[] cases =
+        [
+            ("random, k per rank, k=0 on one rank", LargeD, q => Random(seed, 9000 + (ulong)q, LargeD, q == Math.Min(1, p - 1) ? 0 : 1500 + 1100 * q, f)),
+            ("full overlap", LargeD, q => Random(seed, 9100, LargeD, 4000, f) with { Values = Random(seed, 9200 + (ulong)q, LargeD, 4000, f).Values }),
+            ("no overlap, d=997", 997, q =>
+            {
+                var indices = Enumerable.Range(0, 997).Where(i => i % p == q).ToArray();
+                return new Input(indices, Random(seed, 9300 + (ulong)q, 997, indices.Length, f).Values, f);
+            }),
+            ("k=d=101 (dense from the start)", 101, q => Random(seed, 9400 + (ulong)q, 101, 101, f)),
+            ("fill-in crosses the dense switch mid-way, d=20011", 20_011, q => Random(seed, 9500 + (ulong)q, 20_011, 20_011 * 3 / 10, f)),
+            ("k=0 on every rank, d=13", 13, _ => new Input([], [], f)),
+        ];
+        foreach (var (what, d, of) in cases)
+        {
+            var inputs = Enumerable.Range(0, p).Select(of).ToArray();
+            var exact = new double[d];
+            var magnitude = new double[d];
+            var selected = new bool[d];
+            foreach (var input in inputs)
+                for (int j = 0; j < input.Indices.Length; j++)
+                {
+                    exact[input.Indices[j]] += input.Values[j];
+                    magnitude[input.Indices[j]] += Math.Abs(input.Values[j]);
+                    selected[input.Indices[j]] = true;
+                }
+            var mine = inputs[world.Rank];
+            var exchange = GradientExchanges.Create(name, world, d, f);
+            var sum = sumBuffer.AsSpan(0, d);
+            sum.Clear();
+            long firstHash = 0;
+            for (int round = 0; round < 2; round++)
+            {
+                var result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
+                string label = $"{name} {what} (round {round + 1})";
+                check.Expect(result.Completed, $"{label}: completed");
+                int outside = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    // Each of the at most P-1 additions rounds by half an ulp of a partial sum no larger than the sum of magnitudes.
+                    double bound = p * Math.ScaleB(magnitude[i], -24);
+                    if (selected[i] ? Math.Abs(sum[i] - exact[i]) > bound : sum[i] != 0f) outside++;
+                }
+                check.Expect(outside == 0, $"{label}: {outside} entries outside the rounding bound of the exact sum");
+                long hash = Hash(sum);
+                check.Expect(world.AllEqual(hash), $"{label}: sum bitwise equal across ranks");
+                if (round == 0) firstHash = hash;
+                else check.Expect(hash == firstHash, $"{label}: the same bits as the first exchange");
+                check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), $"{label}: per-rank counts");
+                if (!exchange.WroteAll)
+                {
+                    int missing = 0;
+                    var touched = new HashSet<int>(exchange.Touched.ToArray());
+                    for (int i = 0; i < d; i++) if (sum[i] != 0f && !touched.Contains(i)) missing++;
+                    check.Expect(missing == 0, $"{label}: every written entry is in Touched");
+                }
+                exchange.ResetOutput(sum);
+                check.Expect(!sum.ContainsAnyExcept(0f), $"{label}: ResetOutput leaves the sum all zero");
+            }
+        }
     }
 
     static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -26,7 +26,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("value-format", Default = "fp32", HelpText = "Wire format of values: fp32, fp16 or bf16.")]
     public string ValueFormat { get; set; } = "fp32";
 
-    [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs) or allreduce (scattered into a dense MPI_Allreduce).")]
+    [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs), allreduce (scattered into a dense MPI_Allreduce), ssar-rd (SparCML recursive doubling with a dense switch), ssar-split (SparCML split allgather: reduce ranges at owners, allgather them sparse or dense), dsar-split (the same, with a dense allgather).")]
     public string Exchange { get; set; } = "allgather";
 
     [Option("k-rule", Default = "fixed", HelpText = "fixed: the same k every step; dynamic: each rank picks k each step maximising descent per cost (Khirirat et al. 2020).")]
@@ -105,7 +105,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if ((MpiAlpha == null) != (MpiBeta == null)) return "--mpi-alpha and --mpi-beta go together";
         if (MpiAlpha is double a && !(a > 0 && double.IsFinite(a))) return $"--mpi-alpha must be a positive number of seconds (got {a})";
         if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
-        if (Exchange is not ("allgather" or "allreduce")) return $"--exchange must be allgather or allreduce (got '{Exchange}')";
+        if (!GradientExchanges.Names.Contains(Exchange)) return $"--exchange must be one of {string.Join(", ", GradientExchanges.Names)} (got '{Exchange}')";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
         if (!DeviceSelector.Options.Contains(Device)) return $"unknown --device '{Device}'; valid: {string.Join(", ", DeviceSelector.Options)}";
         if (!DevicePlacement.KernelOptions.Contains(SelectKernel)) return $"unknown --select-kernel '{SelectKernel}'; valid: {string.Join(", ", DevicePlacement.KernelOptions)}";
@@ -115,8 +115,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (DynamicK && K > 0) return "--k is the fixed rule's k; the dynamic rule chooses k per step up to --k-max";
         // Options that the chosen mode would silently ignore (and record in summary.json as if they had acted).
         if (!DynamicK && KMax > 0) return "--k-max bounds the dynamic rule (--k-rule dynamic); the fixed rule takes --k or --density";
-        if ((Dense || Exchange == "allreduce") && (IndexFormat, ValueFormat) != ("int32", "fp32"))
-            return $"--index-format/--value-format are the sparse allgather's wire format; {(Dense ? "--compressor none" : "--exchange allreduce")} sends dense fp32";
+        if ((Dense || !GradientExchanges.UsesWireFormat(Exchange)) && (IndexFormat, ValueFormat) != ("int32", "fp32"))
+            return "--index-format/--value-format are the sparse allgather's wire format; " + (Dense ? "--compressor none sends dense fp32"
+                : Exchange == "allreduce" ? "--exchange allreduce sends dense fp32" : $"--exchange {Exchange} sends int32 indices and fp32 values");
         if (Dense && WarmupEpochs > 0) return "--warmup-epochs warms up a compressor's density; --compressor none has none";
         // A resumed run writes into the directory it resumes.
         return Resume != null ? OutputPaths.DirectoryProblem("--resume", Resume) : OutputPaths.DirectoryProblem("--out", Out);
