@@ -3,6 +3,7 @@ using SparseMpi.Tests.Cli;
 using SparseMpi.Tests.Support;
 using SparseMpi.Training.Hogwild;
 using SparseMpi.Training.Models;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Tests.Hogwild;
 

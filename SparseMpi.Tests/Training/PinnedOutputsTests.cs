@@ -6,7 +6,6 @@ using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Hogwild;
-using SparseMpi.Training.Models;
 
 namespace SparseMpi.Tests.Training;
 
@@ -31,7 +30,7 @@ public class PinnedOutputsTests
     [TestCase(1UL, 6238072747940578789UL)]
     [TestCase(0xDEADBEEFUL, 5622224078331092714UL)]
     public void SplitMix64MixIsUnchanged(ulong z, ulong expected) =>
-        Assert.That(SparseMpi.Training.Data.SplitMix64.Mix(z), Is.EqualTo(expected));
+        Assert.That(SplitMix64.Mix(z), Is.EqualTo(expected));
 
     [TestCase(10, 14315419253571074936UL)] // k * 16 < d: draw, sort, deduplicate
     [TestCase(100, 11729993536494398061UL)] // k * 16 >= d: selection sampling
@@ -71,6 +70,14 @@ public class PinnedOutputsTests
             Assert.That(Digest<float>(val), Is.EqualTo(16927068209142930040UL), "values");
         });
     }
+
+    /// <summary>
+    /// `hogwild --toy-gradient --updates 200` on 2 ranks, run before the merge: its parameters are the serial sum of
+    /// the updates each rank made (153 and 47 in that run; the split varies run to run, the sum of a split must not).
+    /// </summary>
+    [Test]
+    public void RecordedToyHogwildRunIsReproduced() =>
+        Assert.That(Fnv1a.Hash(ToyGradient.SerialSum(203530, [153, 47])).ToString("x16"), Is.EqualTo("1ddf3fa3ca6e0ca5"));
 
     [Test]
     public void SyntheticSparseVectorIsUnchanged()

@@ -1,4 +1,5 @@
 using SparseMpi.Cli;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Training.Data;
 

@@ -96,8 +96,6 @@ public sealed unsafe class SharedParameters : IDisposable
     /// <summary>Hands out the next update slot (1-based); a slot above the total means: stop.</summary>
     public long Claim() => Interlocked.Increment(ref Word(ClaimedOffset));
 
-    public long Claimed => Volatile.Read(ref Word(ClaimedOffset));
-
     public bool StopRequested => Volatile.Read(ref Word(StopOffset)) != 0;
 
     /// <summary>Asks every rank to stop; the first request wins and is the one reported.</summary>
@@ -128,8 +126,6 @@ public sealed unsafe class SharedParameters : IDisposable
         Volatile.Write(ref Word(RankSlotsOffset + rank * Block), updates);
         Volatile.Write(ref Word(RankSlotsOffset + rank * Block + 8), entries);
     }
-
-    public long RankUpdates(int rank) => Volatile.Read(ref Word(RankSlotsOffset + rank * Block));
 
     /// <summary>MPI_Win_sync: a memory barrier for the window (pair it with a barrier before reading final values).</summary>
     public void Sync() => _window.Sync();
