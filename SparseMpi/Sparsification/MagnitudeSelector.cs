@@ -25,7 +25,6 @@ public sealed class MagnitudeSelector : IFusedCompressor
     MagnitudeSelector(SelectionMode mode, float tau, VectorPath maxPath)
     {
         Mode = mode;
-        Tau = tau;
         _thresholdKey = MagnitudeKey.Of(tau);
         _engine = new SelectionEngine(maxPath);
     }
@@ -45,9 +44,6 @@ public sealed class MagnitudeSelector : IFusedCompressor
     }
 
     public SelectionMode Mode { get; }
-
-    /// <summary>The hard threshold (0 unless <see cref="Mode"/> is Threshold).</summary>
-    public float Tau { get; }
 
     public string Name => Mode switch
     {

@@ -87,12 +87,8 @@ internal sealed class SelectionEngine(VectorPath path)
         public FusedSelection(SelectionEngine engine, ReadOnlySpan<float> after, int k, SelectionMode mode, int thresholdKey,
             long step, Span<int> indices, Span<float> values)
         {
-            _engine = engine;
-            _after = after;
-            _k = k;
-            _mode = mode;
-            _thresholdKey = thresholdKey;
-            _step = step;
+            (_engine, _k, _mode, _thresholdKey, _step) = (engine, k, mode, thresholdKey, step);
+            _after = after; // spans cannot travel in a tuple
             _indices = indices;
             _values = values;
         }
