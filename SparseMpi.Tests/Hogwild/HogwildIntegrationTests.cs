@@ -123,9 +123,10 @@ public class HogwildIntegrationTests
     /// each write, the updates whose snapshot-to-write window is open at that moment (other than the write itself).
     /// A rank never has more than L + 1 windows open (L held, one being computed), so the mean is at most
     /// P (L + 1) - 1, reached in the steady state; it falls short only at the start (pipelines filling) and the end
-    /// (ranks that ran out of updates flush and close their windows). On one machine it does not depend on how the
-    /// ranks are scheduled, only the distribution does: on 2 shared cores at load ~19 (3 runs, 4 ranks, L = 3)
-    /// the mean was 13.70, 14.52, 14.58 while p50 was 3 (ranks running in bursts, a few updates hundreds stale).
+    /// (ranks that ran out of updates flush and close their windows), and by how much depends on how skewed the
+    /// ranks' starts and ends are. Measured on 2 shared cores at load ~18 (4 ranks, L = 3; p50 was 3 every time:
+    /// ranks run in bursts, a few updates are hundreds stale): 800 updates gave 11.68-14.69 over 7 runs, too
+    /// close to the edges for a band; 2400 updates gave 13.83, 14.07, 14.77, 14.81, 14.89 (5-9 s each).
     /// </remarks>
     [Test]
     public void FixedInFlightDepthSetsTheStalenessAndKeepsTheTotalExact()
@@ -133,12 +134,12 @@ public class HogwildIntegrationTests
         const int ranks = 4, depth = 3;
         const double bound = ranks * (depth + 1) - 1; // 15
         using var run = new RunDirectory();
-        var s = RunOk(run, $"--toy-gradient --updates 800 --compressor topk --delay-mode defer --in-flight {depth}", ranks);
-        Assert.That((long)s["updates"]!, Is.EqualTo(800));
+        var s = RunOk(run, $"--toy-gradient --updates 2400 --compressor topk --delay-mode defer --in-flight {depth}", ranks);
+        Assert.That((long)s["updates"]!, Is.EqualTo(2400));
         Assert.That((int)s["peak_in_flight"]!, Is.EqualTo(depth + 1)); // L held plus the one just computed
         Assert.That((long)s["staleness"]!["p50"]!, Is.GreaterThanOrEqualTo(depth)); // at least its own rank's L later writes
         Assert.That((double)s["staleness"]!["mean"]!, Is.GreaterThan(3.0)); // beyond the one-in-flight bound P - 1
-        // The band: never above the bound, and at most 3 short of it (the edge effects measured above, with room).
+        // The band: never above the bound, at most 3 short of it (the edge effects measured above, with room).
         Assert.That((double)s["staleness"]!["mean"]!, Is.InRange(bound - 3, bound), "mean staleness vs P (L + 1) - 1");
         Assert.That((long)s["toy_mismatched_entries"]!, Is.EqualTo(0));
     }
