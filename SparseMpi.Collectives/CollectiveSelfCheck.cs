@@ -110,11 +110,9 @@ public static class CollectiveSelfCheck
         return acc;
     }
 
-    /// <summary>FNV-1a of a string: stable across processes (string.GetHashCode is randomised per process).</summary>
-    public static long StableHash(string s)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (char c in s) { h ^= c; h *= 1099511628211UL; }
-        return (long)h;
-    }
+    /// <summary>
+    /// <see cref="Fnv1a.Hash(string)"/> as the signed word <see cref="Communicator.AllEqual"/> compares: stable
+    /// across processes (string.GetHashCode is randomised per process).
+    /// </summary>
+    public static long StableHash(string s) => (long)Fnv1a.Hash(s);
 }

@@ -243,16 +243,8 @@ public static class SparseSelfCheck
     static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
         => MemoryMarshal.AsBytes(a).SequenceEqual(MemoryMarshal.AsBytes(b));
 
-    /// <summary>FNV-1a over the float bits, 64 bits at a time: equal sums give equal hashes on every rank.</summary>
-    public static long Hash(ReadOnlySpan<float> values)
-    {
-        var bytes = MemoryMarshal.AsBytes(values);
-        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
-        ulong h = 14695981039346656037UL;
-        foreach (ulong w in words) { h ^= w; h *= 1099511628211UL; }
-        for (int i = words.Length * 8; i < bytes.Length; i++) { h ^= bytes[i]; h *= 1099511628211UL; }
-        return (long)h;
-    }
+    /// <summary>FNV-1a over the float bits: equal sums give equal hashes on every rank (compared in-run, never stored).</summary>
+    static long Hash(ReadOnlySpan<float> values) => (long)Fnv1a.Hash(values);
 
     sealed class Checker(Communicator world)
     {

@@ -36,27 +36,5 @@ public static class SyntheticSparse
     /// <summary>Round(d * density), at most d; the k of a density the way bench-comm and the trainer count it.</summary>
     public static int CountFor(int d, double density) => (int)Math.Min(d, Math.Round(d * density, MidpointRounding.AwayFromZero));
 
-    static ulong Mix(ulong seed, ulong stream) => new SplitMix64(seed ^ (stream * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL)).Next();
-
-    /// <summary>SplitMix64 (Steele et al.): tiny, fast, and the same sequence on every platform and .NET version.</summary>
-    struct SplitMix64(ulong state)
-    {
-        ulong _state = state;
-
-        public ulong Next()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        /// <summary>Uniform in (0, 1]: never 0, so its logarithm is finite.</summary>
-        public double NextUnit() => ((Next() >> 11) + 1) * (1.0 / (1UL << 53));
-
-        public double NextExponential() => -Math.Log(NextUnit());
-
-        /// <summary>Box-Muller, one of the pair (simple; k normals per vector is cheap next to the exchange).</summary>
-        public double NextNormal() => Math.Sqrt(-2.0 * Math.Log(NextUnit())) * Math.Cos(2.0 * Math.PI * NextUnit());
-    }
+    static ulong Mix(ulong seed, ulong stream) => new SplitMix64(seed ^ (stream * SplitMix64.Gamma + 0x632BE59BD9B4E019UL)).Next();
 }

@@ -37,6 +37,13 @@ public class SparsifiedTrainingTests
         Assert.That(maxDiff, Is.LessThan(1e-4 * scale), $"max |dense - sparse| = {maxDiff}, max |p| = {scale}");
     }
 
+    /// <summary>
+    /// Without error feedback nothing unsent is carried to the next step: a run whose residual is set to zero
+    /// halfway (in its checkpoint, before resuming) ends bit for bit where the uninterrupted run ends. With error
+    /// feedback the same surgery changes the result, so the check can tell a carried residual from a dropped one.
+    /// (The residual buffer itself is not zero without feedback: the fused pass writes lr*u into it as scratch and
+    /// the next step overwrites it, see ErrorFeedback.Residual; what matters is that no step reads it back.)
+    /// </summary>
     [Test]
     public void WithoutErrorFeedbackTheResidualIsDropped()
     {
@@ -47,6 +54,19 @@ public class SparsifiedTrainingTests
         Assert.That((bool)ef.Summary()["error_feedback"]!, Is.True);
         Assert.That((bool)noEf.Summary()["error_feedback"]!, Is.False);
         Assert.That((string)ef.Summary()["parameter_hash"]!, Is.Not.EqualTo((string)noEf.Summary()["parameter_hash"]!));
+
+        foreach (var (options, straight, residualMatters) in new[] { ("", ef, true), ("--error-feedback false", noEf, false) })
+        {
+            using var halves = new RunDirectory();
+            var first = ProgramRunner.Run($"train --density 0.001 {options} --max-steps 30 --checkpoint-every 30 --out {halves.Path}", 2);
+            Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+            Assert.That(CheckpointFiles.ZeroResiduals(halves.Path), Is.GreaterThan(0), $"'{options}': the checkpoint holds a residual to drop");
+            var second = ProgramRunner.Run($"train --density 0.001 {options} --max-steps 60 --resume {halves.Path}", 2);
+            Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+            string resumed = (string)halves.Summary()["parameter_hash"]!, uninterrupted = (string)straight.Summary()["parameter_hash"]!;
+            if (residualMatters) Assert.That(resumed, Is.Not.EqualTo(uninterrupted), "with error feedback a zeroed residual changes the run");
+            else Assert.That(resumed, Is.EqualTo(uninterrupted), "without error feedback the residual is never read back");
+        }
     }
 
     [Test]
@@ -58,7 +78,25 @@ public class SparsifiedTrainingTests
         Assert.That((string)run.Summary()["wire_format"]!, Is.EqualTo("delta:fp16"));
         using var run2 = new RunDirectory();
         var r2 = ProgramRunner.Run($"train --exchange allreduce --max-steps 20 --out {run2.Path}", 3);
-        Assert.That(r2.ExitCode, Is.EqualTo(0), r2.ToString());
+        Assert.That(r2.ExitCode, Is.EqualTo(0), r2.ToString()); // the program itself fails when ranks' parameters differ
+
+        // The same selection through the sparse allgather: the dense allreduce must apply the very same sum.
+        using var run3 = new RunDirectory();
+        var r3 = ProgramRunner.Run($"train --max-steps 20 --out {run3.Path}", 3);
+        Assert.That(r3.ExitCode, Is.EqualTo(0), r3.ToString());
+        var allreduce = run2.Summary();
+        var allgather = run3.Summary();
+        Assert.That((string)allreduce["parameter_hash"]!, Is.EqualTo((string)allgather["parameter_hash"]!),
+            "the allreduce exchange of the same selection ends with the allgather's parameters");
+        Assert.That((long)allreduce["k"]!, Is.EqualTo((long)allgather["k"]!));
+
+        // Bytes: a dense ring allreduce of d floats per step, 2 (P-1)/P * 4d each way; so a compression ratio of 1.
+        long d = (long)allreduce["d"]!, steps = (long)allreduce["steps"]!;
+        long ring = (long)Math.Round(2.0 * (3 - 1) / 3 * 4 * d);
+        Assert.That((long)allreduce["bytes_sent_per_rank"]!, Is.EqualTo(steps * ring));
+        Assert.That((long)allreduce["dense_bytes_per_rank"]!, Is.EqualTo(steps * ring));
+        Assert.That((double)allreduce["compression_ratio"]!, Is.EqualTo(1.0));
+        Assert.That((long)allgather["bytes_sent_per_rank"]!, Is.LessThan(steps * ring));
     }
 
     [Test]

@@ -3,6 +3,7 @@ using SparseMpi.Tests.Cli;
 using SparseMpi.Tests.Support;
 using SparseMpi.Training.Hogwild;
 using SparseMpi.Training.Models;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Tests.Hogwild;
 
@@ -117,15 +118,29 @@ public class HogwildIntegrationTests
     /// land in between, whatever the machine's speed; the counter still ends at exactly the total, and atomic toy
     /// sums stay exact.
     /// </summary>
+    /// <remarks>
+    /// Why the mean sits just below P (L + 1) - 1 on any machine: summed over all updates, staleness counts, for
+    /// each write, the updates whose snapshot-to-write window is open at that moment (other than the write itself).
+    /// A rank never has more than L + 1 windows open (L held, one being computed), so the mean is at most
+    /// P (L + 1) - 1, reached in the steady state; it falls short only at the start (pipelines filling) and the end
+    /// (ranks that ran out of updates flush and close their windows), and by how much depends on how skewed the
+    /// ranks' starts and ends are. Measured on 2 shared cores at load ~18 (4 ranks, L = 3; p50 was 3 every time:
+    /// ranks run in bursts, a few updates are hundreds stale): 800 updates gave 11.68-14.69 over 7 runs, too
+    /// close to the edges for a band; 2400 updates gave 13.83, 14.07, 14.77, 14.81, 14.89 (5-9 s each).
+    /// </remarks>
     [Test]
     public void FixedInFlightDepthSetsTheStalenessAndKeepsTheTotalExact()
     {
+        const int ranks = 4, depth = 3;
+        const double bound = ranks * (depth + 1) - 1; // 15
         using var run = new RunDirectory();
-        var s = RunOk(run, "--toy-gradient --updates 800 --compressor topk --delay-mode defer --in-flight 3", 4);
-        Assert.That((long)s["updates"]!, Is.EqualTo(800));
-        Assert.That((int)s["peak_in_flight"]!, Is.EqualTo(4)); // L held plus the one just computed
-        Assert.That((long)s["staleness"]!["p50"]!, Is.GreaterThanOrEqualTo(3)); // at least its own rank's L later writes
+        var s = RunOk(run, $"--toy-gradient --updates 2400 --compressor topk --delay-mode defer --in-flight {depth}", ranks);
+        Assert.That((long)s["updates"]!, Is.EqualTo(2400));
+        Assert.That((int)s["peak_in_flight"]!, Is.EqualTo(depth + 1)); // L held plus the one just computed
+        Assert.That((long)s["staleness"]!["p50"]!, Is.GreaterThanOrEqualTo(depth)); // at least its own rank's L later writes
         Assert.That((double)s["staleness"]!["mean"]!, Is.GreaterThan(3.0)); // beyond the one-in-flight bound P - 1
+        // The band: never above the bound, at most 3 short of it (the edge effects measured above, with room).
+        Assert.That((double)s["staleness"]!["mean"]!, Is.InRange(bound - 3, bound), "mean staleness vs P (L + 1) - 1");
         Assert.That((long)s["toy_mismatched_entries"]!, Is.EqualTo(0));
     }
 

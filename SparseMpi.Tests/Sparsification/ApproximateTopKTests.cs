@@ -7,7 +7,7 @@ public class ApproximateTopKTests
 {
     static IEnumerable<VectorPath> Paths => Reference.Paths();
 
-    static void AssertWithinBounds(ApproximateTopK approx, float[] x, int[] order, int k, string what)
+    static void AssertWithinBounds(MagnitudeSelector approx, float[] x, int[] order, int k, string what)
     {
         var idx = new int[approx.MaxSelected(k)];
         var val = new float[idx.Length];
@@ -30,7 +30,7 @@ public class ApproximateTopKTests
     public void ReturnsBetweenKAndOneAndAHalfKAscending([ValueSource(nameof(Paths))] VectorPath path,
         [Values(1, 2)] int seed, [Values(1000, 65537, 150_001)] int d)
     {
-        var approx = new ApproximateTopK(path);
+        var approx = MagnitudeSelector.Approximate(path);
         var x = Reference.Normal(d, seed);
         var order = Reference.SelectionOrder(x);
         foreach (int k in new[] { 1, 2, 10, d / 1000 + 1, d / 10, d })
@@ -40,7 +40,7 @@ public class ApproximateTopKTests
     [Test]
     public void BoundsHoldOnAdversarialInputs([ValueSource(typeof(TestVectors), nameof(TestVectors.Kinds))] string kind)
     {
-        var approx = new ApproximateTopK();
+        var approx = MagnitudeSelector.Approximate();
         foreach (int d in new[] { 1, 33, 70_001 })
         {
             var x = TestVectors.Make(kind, d, seed: 3);
@@ -55,7 +55,7 @@ public class ApproximateTopKTests
     {
         // The point of the approximation is skipping the exact finish: on plain data most calls must
         // return the sampled-threshold set as it is (more than k), not fall back to exactly k.
-        var approx = new ApproximateTopK();
+        var approx = MagnitudeSelector.Approximate();
         int above = 0;
         for (int seed = 0; seed < 10; seed++)
         {
@@ -69,7 +69,7 @@ public class ApproximateTopKTests
     [Test]
     public void NeedsOneAndAHalfKOfOutputRoom()
     {
-        var approx = new ApproximateTopK();
+        var approx = MagnitudeSelector.Approximate();
         Assert.That(approx.MaxSelected(100), Is.EqualTo(150));
         Assert.Throws<ArgumentException>(() => approx.Select(new float[1000], 100, 0, new int[100], new float[100]));
         Assert.Throws<ArgumentOutOfRangeException>(() => approx.Select(new float[10], 11, 0, new int[20], new float[20]));

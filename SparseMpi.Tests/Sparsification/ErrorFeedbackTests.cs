@@ -8,7 +8,7 @@ public class ErrorFeedbackTests
     static IEnumerable<VectorPath> Paths => Reference.Paths();
 
     static IEnumerable<ICompressor> Compressors(VectorPath path) =>
-        [new ExactTopK(path), new ApproximateTopK(path), new HardThreshold(0.3f, path), new RandomK(5, 1)];
+        [MagnitudeSelector.Exact(path), MagnitudeSelector.Approximate(path), MagnitudeSelector.Threshold(0.3f, path), new RandomK(5, 1)];
 
     static int Bits(float x) => BitConverter.SingleToInt32Bits(x);
 
@@ -34,7 +34,7 @@ public class ErrorFeedbackTests
                 Assert.That(n, Is.GreaterThan(0));
                 Assert.That(TopKSelfTest.SentPlusResidualIsAcc(acc, memory.Residual, idx, val, n),
                     $"{compressor.Name} step {step}: sent + residual != acc");
-                if (compressor is ExactTopK)
+                if (compressor is MagnitudeSelector { Mode: SelectionMode.Exact })
                     Assert.That(idx[..n], Is.EqualTo(Reference.TopK(acc, k)), $"step {step}: selects on the accumulator");
             }
         }
@@ -52,7 +52,7 @@ public class ErrorFeedbackTests
         Reference.Normal(d, 4).CopyTo(a.Residual);
         Reference.Normal(d, 4).CopyTo(b.Residual);
         var idxA = new int[10]; var idxB = new int[10];
-        a.Step(grad, 1e-3f, new ExactTopK(path), 10, 0, idxA, new float[10]);
+        a.Step(grad, 1e-3f, MagnitudeSelector.Exact(path), 10, 0, idxA, new float[10]);
         b.Step(grad, 1e-3f, new RandomK(1, 0), 10, 0, idxB, new float[10]);
         var sent = new HashSet<int>(idxA.Concat(idxB));
         for (int i = 0; i < d; i++)
@@ -67,8 +67,8 @@ public class ErrorFeedbackTests
         var grad = Reference.Normal(d, 1);
         var idx = new int[5];
         var val = new float[5];
-        memory.Step(grad, 2f, new ExactTopK(), 5, 0, idx, val);
-        memory.Step(grad, 2f, new ExactTopK(), 5, 1, idx, val);
+        memory.Step(grad, 2f, MagnitudeSelector.Exact(), 5, 0, idx, val);
+        memory.Step(grad, 2f, MagnitudeSelector.Exact(), 5, 1, idx, val);
         // With feedback on, the second step would select the never-sent entries that grew to 2 * lr * grad.
         var scaled = grad.Select(g => g * 2f).ToArray();
         Assert.That(idx, Is.EqualTo(Reference.TopK(scaled, 5)));
@@ -83,9 +83,9 @@ public class ErrorFeedbackTests
         var grad = Reference.Normal(d, 1);
         var idx = new int[5];
         var val = new float[5];
-        memory.Step(grad, 1f, new ExactTopK(), 5, 0, idx, val);
+        memory.Step(grad, 1f, MagnitudeSelector.Exact(), 5, 0, idx, val);
         var first = idx.ToArray();
-        memory.Step(grad, 1f, new ExactTopK(), 5, 1, idx, val);
+        memory.Step(grad, 1f, MagnitudeSelector.Exact(), 5, 1, idx, val);
         // Step 2's accumulator is 2 * grad except at the first step's picks (1 * grad there).
         var acc = grad.Select(g => g + g).ToArray();
         foreach (int i in first) acc[i] = grad[i];
@@ -111,7 +111,7 @@ public class ErrorFeedbackTests
                 u[i] = u[i] * beta + grad[i];
                 acc[i] = enabled ? r[i] + u[i] * lr : u[i] * lr;
             }
-            int n = memory.Step(grad, lr, new ExactTopK(), 20, step, idx, val);
+            int n = memory.Step(grad, lr, MagnitudeSelector.Exact(), 20, step, idx, val);
             Assert.That(idx[..n], Is.EqualTo(Reference.TopK(acc, 20)), $"step {step}");
             Reference.AssertSignedValues(acc, idx, val);
             r = acc;
@@ -130,7 +130,7 @@ public class ErrorFeedbackTests
         const int d = 1 << 20;
         var memory = new ErrorFeedback(d, momentum: momentum);
         var grad = Reference.Normal(d, 1);
-        var compressor = new ExactTopK();
+        var compressor = MagnitudeSelector.Exact();
         var idx = new int[1000];
         var val = new float[1000];
         memory.Step(grad, 0.1f, compressor, 1000, 0, idx, val); // grows the scratch once
@@ -143,7 +143,7 @@ public class ErrorFeedbackTests
     public void RejectsMismatchedGradientAndBadOptions()
     {
         var memory = new ErrorFeedback(10);
-        Assert.Throws<ArgumentException>(() => memory.Step(new float[9], 1f, new ExactTopK(), 1, 0, new int[1], new float[1]));
+        Assert.Throws<ArgumentException>(() => memory.Step(new float[9], 1f, MagnitudeSelector.Exact(), 1, 0, new int[1], new float[1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ErrorFeedback(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ErrorFeedback(10, momentum: 1f));
     }
@@ -153,7 +153,7 @@ public class ErrorFeedbackTests
     {
         var memory = new ErrorFeedback(10);
         memory.Residual.Fill(1f);
-        foreach (ICompressor c in new ICompressor[] { new ExactTopK(), new RandomK(1, 0) })
+        foreach (ICompressor c in new ICompressor[] { MagnitudeSelector.Exact(), new RandomK(1, 0) })
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => memory.Step(new float[10], 1f, c, 11, 0, new int[11], new float[11]));
             Assert.That(memory.Residual.ToArray(), Is.All.EqualTo(1f), c.Name);

@@ -9,7 +9,7 @@ public class ExactTopKTests
 
     static IEnumerable<int> Ks(int d) => new[] { 1, 2, 5, d / 100 + 1, d / 2, d - 1, d }.Where(k => k >= 1 && k <= d).Distinct();
 
-    static void AssertMatchesReference(ExactTopK topk, float[] x, string what)
+    static void AssertMatchesReference(MagnitudeSelector topk, float[] x, string what)
     {
         var order = Reference.SelectionOrder(x);
         foreach (int k in Ks(x.Length))
@@ -26,7 +26,7 @@ public class ExactTopKTests
     [Test]
     public void MatchesReferenceForEverySmallLengthOnEveryPath([ValueSource(nameof(Paths))] VectorPath path)
     {
-        var topk = new ExactTopK(path);
+        var topk = MagnitudeSelector.Exact(path);
         Assert.That(topk.Path, Is.EqualTo(path));
         for (int d = 1; d <= 200; d++)
             AssertMatchesReference(topk, Reference.Normal(d, seed: d), $"d={d}");
@@ -37,7 +37,7 @@ public class ExactTopKTests
         [ValueSource(nameof(Paths))] VectorPath path, [Values(1, 2)] int seed,
         [Values(1023, 4096, 65535, 65536, 65537, 150_001)] int d)
     {
-        AssertMatchesReference(new ExactTopK(path), Reference.Normal(d, seed), $"d={d} seed={seed}");
+        AssertMatchesReference(MagnitudeSelector.Exact(path), Reference.Normal(d, seed), $"d={d} seed={seed}");
     }
 
     [Test]
@@ -45,7 +45,7 @@ public class ExactTopKTests
     {
         var x = Reference.Normal(1_000_003, seed: 9);
         var order = Reference.SelectionOrder(x);
-        var topk = new ExactTopK();
+        var topk = MagnitudeSelector.Exact();
         foreach (int k in new[] { 1, 1000, 500_001 })
         {
             var idx = new int[k];
@@ -61,7 +61,7 @@ public class ExactTopKTests
         [ValueSource(typeof(TestVectors), nameof(TestVectors.Kinds))] string kind,
         [Values(1, 17, 4097, 70_001)] int d)
     {
-        AssertMatchesReference(new ExactTopK(path), TestVectors.Make(kind, d, seed: 5), $"{kind} d={d}");
+        AssertMatchesReference(MagnitudeSelector.Exact(path), TestVectors.Make(kind, d, seed: 5), $"{kind} d={d}");
     }
 
     [Test]
@@ -70,7 +70,7 @@ public class ExactTopKTests
         float[] x = [1, -3, 2, 3, -3, 0, 3];
         var idx = new int[2];
         var val = new float[2];
-        new ExactTopK(path).Select(x, 2, 0, idx, val);
+        MagnitudeSelector.Exact(path).Select(x, 2, 0, idx, val);
         Assert.That(idx, Is.EqualTo(new[] { 1, 3 }));
         Assert.That(val, Is.EqualTo(new[] { -3f, 3f }));
     }
@@ -81,7 +81,7 @@ public class ExactTopKTests
         float[] x = [-0f, 0f, -0f, 0f];
         var idx = new int[3];
         var val = new float[3];
-        new ExactTopK().Select(x, 3, 0, idx, val);
+        MagnitudeSelector.Exact().Select(x, 3, 0, idx, val);
         Assert.That(idx, Is.EqualTo(new[] { 0, 1, 2 }));
         Assert.That(float.IsNegative(val[0]) && !float.IsNegative(val[1]), "signs are kept");
     }
@@ -95,7 +95,7 @@ public class ExactTopKTests
         foreach (var path in Paths)
         {
             var idx = new int[k];
-            new ExactTopK(path).Select(x, k, 0, idx, new float[k]);
+            MagnitudeSelector.Exact(path).Select(x, k, 0, idx, new float[k]);
             Assert.That(idx, Is.EqualTo(expected), $"{path}");
         }
     }
@@ -103,7 +103,7 @@ public class ExactTopKTests
     [Test]
     public void ReusingOneSelectorAcrossLengthsAndKsStaysCorrect()
     {
-        var topk = new ExactTopK();
+        var topk = MagnitudeSelector.Exact();
         foreach (int d in new[] { 100_000, 10, 70_000, 1, 200_000 })
         {
             var x = Reference.Normal(d, seed: d);
@@ -123,22 +123,22 @@ public class ExactTopKTests
     public void KOutsideOneToDIsRejected(int k, int d)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new ExactTopK().Select(new float[d], k, 0, new int[Math.Max(k, 1)], new float[Math.Max(k, 1)]));
+            MagnitudeSelector.Exact().Select(new float[d], k, 0, new int[Math.Max(k, 1)], new float[Math.Max(k, 1)]));
         Assert.That(e!.Message, Does.Contain($"k must be between 1 and the vector length d = {d}"));
     }
 
     [Test]
     public void TooSmallOutputBuffersAreRejected()
     {
-        Assert.Throws<ArgumentException>(() => new ExactTopK().Select(new float[10], 5, 0, new int[4], new float[5]));
-        Assert.Throws<ArgumentException>(() => new ExactTopK().Select(new float[10], 5, 0, new int[5], new float[4]));
+        Assert.Throws<ArgumentException>(() => MagnitudeSelector.Exact().Select(new float[10], 5, 0, new int[4], new float[5]));
+        Assert.Throws<ArgumentException>(() => MagnitudeSelector.Exact().Select(new float[10], 5, 0, new int[5], new float[4]));
     }
 
     [Test]
     public void OutputBeyondTheCountIsLeftAlone()
     {
         var idx = Enumerable.Repeat(-7, 10).ToArray();
-        new ExactTopK().Select(Reference.Normal(100, 1), 4, 0, idx, new float[10]);
+        MagnitudeSelector.Exact().Select(Reference.Normal(100, 1), 4, 0, idx, new float[10]);
         Assert.That(idx[4..], Is.All.EqualTo(-7));
     }
 
@@ -146,7 +146,7 @@ public class ExactTopKTests
     public void GaussianDataTakesTheOnePassRoute()
     {
         // The fallbacks keep adversarial inputs correct; on gradient-like data they must not be what runs.
-        var topk = new ExactTopK();
+        var topk = MagnitudeSelector.Exact();
         foreach (int seed in new[] { 1, 2, 3, 4 })
             foreach (int k in new[] { 1, 30, 1000, 20_000 })
                 topk.Select(Reference.Normal(1 << 20, seed), k, 0, new int[k], new float[k]);
@@ -158,7 +158,7 @@ public class ExactTopKTests
     public void SteadyStateSelectionDoesNotAllocate()
     {
         var x = Reference.Normal(1 << 20, seed: 2);
-        var topk = new ExactTopK();
+        var topk = MagnitudeSelector.Exact();
         var idx = new int[1000];
         var val = new float[1000];
         topk.Select(x, 1000, 0, idx, val); // grows the scratch once

@@ -15,7 +15,7 @@ public class HardThresholdTests
         var expected = Enumerable.Range(0, d).Where(i => MathF.Abs(x[i]) >= tau).ToArray();
         var idx = new int[d];
         var val = new float[d];
-        int n = new HardThreshold(tau, path).Select(x, d, 0, idx, val);
+        int n = MagnitudeSelector.Threshold(tau, path).Select(x, d, 0, idx, val);
         Assert.That(idx[..n], Is.EqualTo(expected));
         Reference.AssertSignedValues(x, idx.AsSpan(0, n), val.AsSpan(0, n));
     }
@@ -25,14 +25,14 @@ public class HardThresholdTests
     {
         float[] x = [0.5f, -1f, 1f, 0.999f];
         var idx = new int[4];
-        int n = new HardThreshold(1f).Select(x, 4, 0, idx, new float[4]);
+        int n = MagnitudeSelector.Threshold(1f).Select(x, 4, 0, idx, new float[4]);
         Assert.That(idx[..n], Is.EqualTo(new[] { 1, 2 }));
     }
 
     [Test]
     public void MaySelectNothing()
     {
-        Assert.That(new HardThreshold(10f).Select(Reference.Normal(1000, 1), 10, 0, new int[10], new float[10]), Is.Zero);
+        Assert.That(MagnitudeSelector.Threshold(10f).Select(Reference.Normal(1000, 1), 10, 0, new int[10], new float[10]), Is.Zero);
     }
 
     [Test]
@@ -41,7 +41,7 @@ public class HardThresholdTests
         var x = Reference.Normal(200_003, seed: 6);
         int k = 123;
         var idx = new int[k];
-        int n = new HardThreshold(tau, path).Select(x, k, 0, idx, new float[k]);
+        int n = MagnitudeSelector.Threshold(tau, path).Select(x, k, 0, idx, new float[k]);
         Assert.That(n, Is.EqualTo(k));
         Assert.That(idx, Is.EqualTo(Reference.TopK(x, k)));
     }
@@ -49,5 +49,5 @@ public class HardThresholdTests
     [TestCase(-1f)]
     [TestCase(float.NaN)]
     [TestCase(float.PositiveInfinity)]
-    public void RejectsBadTau(float tau) => Assert.Throws<ArgumentOutOfRangeException>(() => new HardThreshold(tau));
+    public void RejectsBadTau(float tau) => Assert.Throws<ArgumentOutOfRangeException>(() => MagnitudeSelector.Threshold(tau));
 }

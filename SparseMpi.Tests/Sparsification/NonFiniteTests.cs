@@ -10,7 +10,7 @@ public class NonFiniteTests
 
     static IEnumerable<Func<VectorPath, ICompressor>> Selectors =>
     [
-        p => new ExactTopK(p), p => new ApproximateTopK(p), p => new HardThreshold(0.5f, p), p => new HardThreshold(0f, p),
+        p => MagnitudeSelector.Exact(p), p => MagnitudeSelector.Approximate(p), p => MagnitudeSelector.Threshold(0.5f, p), p => MagnitudeSelector.Threshold(0f, p),
     ];
 
     [Test]
@@ -38,7 +38,7 @@ public class NonFiniteTests
     {
         var x = Reference.Normal(100_000, 1);
         for (int i = 0; i < x.Length; i += 3) x[i] = float.NaN;
-        Assert.Throws<NonFiniteGradientException>(() => new ExactTopK().Select(x, 10, 0, new int[10], new float[10]));
+        Assert.Throws<NonFiniteGradientException>(() => MagnitudeSelector.Exact().Select(x, 10, 0, new int[10], new float[10]));
     }
 
     [Test]
@@ -50,7 +50,7 @@ public class NonFiniteTests
         var grad = Reference.Normal(d, 1);
         if (inGradient) grad[12_345] = float.NaN;
         else memory.Residual[12_345] = float.NegativeInfinity;
-        ICompressor c = fused ? new ExactTopK(path) : new RandomK(1, 0);
+        ICompressor c = fused ? MagnitudeSelector.Exact(path) : new RandomK(1, 0);
         var e = Assert.Throws<NonFiniteGradientException>(() => memory.Step(grad, 0.1f, c, 7, 99, new int[7], new float[7]));
         Assert.That(e!.Step, Is.EqualTo(99));
         Assert.That(e.Index, Is.EqualTo(12_345));
@@ -62,6 +62,6 @@ public class NonFiniteTests
         var memory = new ErrorFeedback(100);
         memory.Residual.Fill(3e38f);
         var grad = Enumerable.Repeat(1f, 100).ToArray();
-        Assert.Throws<NonFiniteGradientException>(() => memory.Step(grad, 1e38f, new ExactTopK(), 1, 5, new int[1], new float[1]));
+        Assert.Throws<NonFiniteGradientException>(() => memory.Step(grad, 1e38f, MagnitudeSelector.Exact(), 1, 5, new int[1], new float[1]));
     }
 }

@@ -6,7 +6,7 @@ namespace SparseMpi.Tests.Sparsification;
 
 /// <summary>
 /// The device error feedback (torch ops, <see cref="TorchTopK"/>), run on CPU tensors, against the SIMD one
-/// (<see cref="ErrorFeedback"/> + <see cref="ExactTopK"/>) over several steps of one gradient sequence.
+/// (<see cref="ErrorFeedback"/> + <see cref="MagnitudeSelector.Exact"/>) over several steps of one gradient sequence.
 /// </summary>
 public class TorchErrorFeedbackTests
 {
@@ -40,7 +40,7 @@ public class TorchErrorFeedbackTests
         const int d = 50_021, k = 400;
         const float lr = 0.05f;
         var simd = new ErrorFeedback(d, errorFeedback, momentum, masking);
-        var compressor = new ExactTopK();
+        var compressor = MagnitudeSelector.Exact();
         using var device = new TorchErrorFeedback(d, torch.CPU, errorFeedback, momentum, masking, k);
         int[] si = new int[k], ti = new int[k];
         float[] sv = new float[k], tv = new float[k];

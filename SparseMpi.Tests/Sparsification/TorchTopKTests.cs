@@ -23,7 +23,7 @@ public class TorchTopKTests
     {
         var idx = new int[k];
         var val = new float[k];
-        new ExactTopK().Select(x, k, 0, idx, val);
+        MagnitudeSelector.Exact().Select(x, k, 0, idx, val);
         return (idx, val);
     }
 

@@ -3,6 +3,7 @@ using SparseMpi.Cli;
 using SparseMpi.Training.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Tests.Training;
 

@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using SparseMpi.Training.Data;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Tests.Training;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SparseMpi.Metrics;
 
 namespace SparseMpi.Benchmarks;
 
@@ -33,12 +34,7 @@ public static class CommBenchReport
         return s.ToString();
     }
 
-    /// <summary>Writes the rows as a JSON array; readers never see a half-written file (temporary file, then rename).</summary>
-    public static void WriteJson(string path, IReadOnlyList<CommBenchRow> rows)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, JsonSerializer.Serialize(rows, Json));
-        File.Move(temp, full, overwrite: true);
-    }
+    /// <summary>Writes the rows as a JSON array, atomically (readers never see a half-written file).</summary>
+    public static void WriteJson(string path, IReadOnlyList<CommBenchRow> rows) =>
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, Json));
 }

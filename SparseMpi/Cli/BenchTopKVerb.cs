@@ -3,6 +3,8 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CommandLine;
+using SparseMpi.Collectives;
+using SparseMpi.Metrics;
 using SparseMpi.Sparsification;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -59,9 +61,9 @@ public sealed class BenchTopKVerb : IVerb
         GaussianFill.Fill(grad, (ulong)Seed + 1);
         var flush = GC.AllocateUninitializedArray<byte>(FlushBytes);
 
-        var exact = new ExactTopK();
-        var approx = new ApproximateTopK();
-        var fusedSelector = new ExactTopK();
+        var exact = MagnitudeSelector.Exact();
+        var approx = MagnitudeSelector.Approximate();
+        var fusedSelector = MagnitudeSelector.Exact();
         var memory = new ErrorFeedback(d);
         data.AsSpan().CopyTo(memory.Residual);
         var indices = new int[approx.MaxSelected(k)];
@@ -153,7 +155,7 @@ public sealed class BenchTopKVerb : IVerb
                 ["torch_set_equal"] = setEqual,
             };
             foreach (var (name, value) in ratio) json[name] = Math.Round(value, 3);
-            WriteAtomically(Json, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(Json, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {Json}");
         }
         return 0;
@@ -163,15 +165,6 @@ public sealed class BenchTopKVerb : IVerb
     {
         var s = xs.Order().ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
-    /// <summary>Readers never see a half-written file: write a temporary file next to it, then rename.</summary>
-    static void WriteAtomically(string path, string text)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, text);
-        File.Move(temp, full, overwrite: true);
     }
 }
 
@@ -183,10 +176,10 @@ internal static class GaussianFill
 {
     public static void Fill(Span<float> x, ulong seed)
     {
-        ulong state = seed * 0x9E3779B97F4A7C15ul + 0x632BE59BD9B4E019ul;
+        var random = new SplitMix64(seed * SplitMix64.Gamma + 0x632BE59BD9B4E019ul);
         for (int i = 0; i < x.Length; i += 2)
         {
-            ulong bits = Next(ref state);
+            ulong bits = random.Next();
             // 24-bit uniforms; u1 in (0, 1] keeps the logarithm finite.
             float u1 = ((bits >> 40) + 1) * (1f / (1 << 24));
             float u2 = ((bits >> 8) & 0xFFFFFF) * (1f / (1 << 24));
@@ -195,13 +188,5 @@ internal static class GaussianFill
             x[i] = radius * cos;
             if (i + 1 < x.Length) x[i + 1] = radius * sin;
         }
-    }
-
-    static ulong Next(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15ul;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ul;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBul;
-        return z ^ (z >> 31);
     }
 }

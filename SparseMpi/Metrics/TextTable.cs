@@ -31,8 +31,6 @@ public sealed class TextTable(IReadOnlyList<(string Heading, string CsvName)> co
 {
     readonly List<Cell[]> _rows = [];
 
-    public int RowCount => _rows.Count;
-
     public void Add(params Cell[] cells)
     {
         if (cells.Length != columns.Count) throw new ArgumentException($"row has {cells.Length} cells for {columns.Count} columns");

@@ -9,15 +9,19 @@ namespace SparseMpi.Sparsification;
 /// detected without a second pass. Same operator structs, so the accumulator is bit-identical to the one the
 /// fused selectors compute.
 /// </summary>
-internal static class AccumulationPass
+internal readonly ref struct AccumulationPass(ReadOnlySpan<float> after, VectorPath path) : IAccumulationConsumer
 {
     const int ExponentMask = MagnitudeKey.NonFiniteFloor;
 
+    readonly ReadOnlySpan<float> _after = after; // the accumulator once the pass has written it
+    readonly VectorPath _path = path;
+
     /// <summary>Returns the index of the first non-finite accumulator entry, or -1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Run<TOp>(ref TOp op, ReadOnlySpan<float> after, VectorPath path)
-        where TOp : IAccumulationOperator, allows ref struct
+    public int Run<TOp>(ref TOp op) where TOp : IAccumulationOperator, allows ref struct
     {
+        var after = _after;
+        var path = _path;
         int d = op.Length;
         int i = 0;
         bool bad = false;

@@ -52,13 +52,6 @@ public sealed class ErrorFeedback
     /// <summary>The momentum buffer u; empty without momentum.</summary>
     public Span<float> Momentum => _momentum;
 
-    /// <summary>Forgets the residual and the momentum (e.g. when the model is reset).</summary>
-    public void Reset()
-    {
-        Array.Clear(_residual);
-        if (_momentum != null) Array.Clear(_momentum);
-    }
-
     /// <summary>
     /// One error-feedback step: accumulates <paramref name="grad"/> with learning rate <paramref name="lr"/>,
     /// selects with <paramref name="compressor"/>, keeps the rest. Returns the number of entries selected into
@@ -103,30 +96,8 @@ public sealed class ErrorFeedback
 
     void Accumulate(in Accumulation a, long step)
     {
-        int bad;
-        if (a.Momentum.IsEmpty)
-        {
-            if (a.KeepResidual)
-            {
-                var op = new ErrorFeedbackAccumulator(a.Residual, a.Gradient, a.LearningRate);
-                bad = AccumulationPass.Run(ref op, a.Residual, Path);
-            }
-            else
-            {
-                var op = new ScaledGradientAccumulator(a.Residual, a.Gradient, a.LearningRate);
-                bad = AccumulationPass.Run(ref op, a.Residual, Path);
-            }
-        }
-        else if (a.KeepResidual)
-        {
-            var op = new MomentumAccumulator<KeepResidual>(a.Residual, a.Momentum, a.Gradient, a.LearningRate, a.MomentumFactor);
-            bad = AccumulationPass.Run(ref op, a.Residual, Path);
-        }
-        else
-        {
-            var op = new MomentumAccumulator<DiscardResidual>(a.Residual, a.Momentum, a.Gradient, a.LearningRate, a.MomentumFactor);
-            bad = AccumulationPass.Run(ref op, a.Residual, Path);
-        }
+        var pass = new AccumulationPass(a.Residual, Path);
+        int bad = a.Run(ref pass);
         if (bad >= 0) throw new NonFiniteGradientException(step, bad, a.Residual[bad]);
     }
 }

@@ -46,4 +46,36 @@ internal readonly ref struct Accumulation(Span<float> residual, ReadOnlySpan<flo
     public Span<float> Momentum { get; } = momentum;
     public float MomentumFactor { get; } = momentumFactor;
     public bool KeepResidual { get; } = keepResidual;
+
+    /// <summary>
+    /// Builds the one operator struct this accumulation needs (the only place that chooses among them) and runs
+    /// <paramref name="consumer"/> over it, so each consumer (the fused selection, the accumulate-only pass) is
+    /// compiled once per operator with no per-element dispatch.
+    /// </summary>
+    public int Run<TConsumer>(ref TConsumer consumer) where TConsumer : IAccumulationConsumer, allows ref struct
+    {
+        if (Momentum.IsEmpty)
+        {
+            if (KeepResidual)
+            {
+                var feedback = new ErrorFeedbackAccumulator(Residual, Gradient, LearningRate);
+                return consumer.Run(ref feedback);
+            }
+            var scaled = new ScaledGradientAccumulator(Residual, Gradient, LearningRate);
+            return consumer.Run(ref scaled);
+        }
+        if (KeepResidual)
+        {
+            var keep = new MomentumAccumulator<KeepResidual>(Residual, Momentum, Gradient, LearningRate, MomentumFactor);
+            return consumer.Run(ref keep);
+        }
+        var discard = new MomentumAccumulator<DiscardResidual>(Residual, Momentum, Gradient, LearningRate, MomentumFactor);
+        return consumer.Run(ref discard);
+    }
+}
+
+/// <summary>What <see cref="Accumulation.Run"/> hands the chosen operator to; returns a count or an index.</summary>
+internal interface IAccumulationConsumer
+{
+    int Run<TOp>(ref TOp op) where TOp : IAccumulationOperator, allows ref struct;
 }

@@ -1,3 +1,5 @@
+using SparseMpi.Collectives;
+
 namespace SparseMpi.Sparsification;
 
 /// <summary>
@@ -65,22 +67,4 @@ public sealed class RandomK(ulong seed, int rank) : ICompressor
         h = SplitMix64.Mix(h ^ (ulong)step);
         return SplitMix64.Mix(h ^ (uint)rank);
     }
-}
-
-/// <summary>SplitMix64 (Steele, Lea, Flood): tiny, fast, and good enough to pick coordinates.</summary>
-internal struct SplitMix64(ulong state)
-{
-    ulong _state = state;
-
-    public static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ul;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBul;
-        return z ^ (z >> 31);
-    }
-
-    public ulong Next() => Mix(_state += 0x9E3779B97F4A7C15ul);
-
-    /// <summary>Uniform in [0, n) by Lemire's multiply-shift (bias below 2^-32 for n below 2^32).</summary>
-    public ulong NextBelow(ulong n) => (ulong)(((UInt128)Next() * n) >> 64);
 }

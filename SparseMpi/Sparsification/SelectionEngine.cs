@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 
 namespace SparseMpi.Sparsification;
 
-/// <summary>How the candidates of a filter pass become the selection.</summary>
-internal enum SelectionMode
+/// <summary>How the candidates of a filter pass become the selection (<see cref="MagnitudeSelector.Mode"/>).</summary>
+public enum SelectionMode
 {
     /// <summary>Exactly the k largest magnitudes, ties to the lower index.</summary>
     Exact,
@@ -69,29 +69,32 @@ internal sealed class SelectionEngine(VectorPath path)
 
     public int SelectAccumulating(in Accumulation a, int k, SelectionMode mode, int thresholdKey, long step, Span<int> indices, Span<float> values)
     {
-        if (a.Momentum.IsEmpty)
+        var selection = new FusedSelection(this, a.Residual, k, mode, thresholdKey, step, indices, values);
+        return a.Run(ref selection);
+    }
+
+    /// <summary>The selection's arguments, waiting for the operator <see cref="Accumulation.Run"/> picks.</summary>
+    readonly ref struct FusedSelection : IAccumulationConsumer
+    {
+        readonly SelectionEngine _engine;
+        readonly ReadOnlySpan<float> _after;
+        readonly int _k, _thresholdKey;
+        readonly SelectionMode _mode;
+        readonly long _step;
+        readonly Span<int> _indices;
+        readonly Span<float> _values;
+
+        public FusedSelection(SelectionEngine engine, ReadOnlySpan<float> after, int k, SelectionMode mode, int thresholdKey,
+            long step, Span<int> indices, Span<float> values)
         {
-            if (a.KeepResidual)
-            {
-                var op = new ErrorFeedbackAccumulator(a.Residual, a.Gradient, a.LearningRate);
-                return Run(ref op, a.Residual, k, mode, thresholdKey, step, indices, values);
-            }
-            else
-            {
-                var op = new ScaledGradientAccumulator(a.Residual, a.Gradient, a.LearningRate);
-                return Run(ref op, a.Residual, k, mode, thresholdKey, step, indices, values);
-            }
+            (_engine, _k, _mode, _thresholdKey, _step) = (engine, k, mode, thresholdKey, step);
+            _after = after; // spans cannot travel in a tuple
+            _indices = indices;
+            _values = values;
         }
-        if (a.KeepResidual)
-        {
-            var op = new MomentumAccumulator<KeepResidual>(a.Residual, a.Momentum, a.Gradient, a.LearningRate, a.MomentumFactor);
-            return Run(ref op, a.Residual, k, mode, thresholdKey, step, indices, values);
-        }
-        else
-        {
-            var op = new MomentumAccumulator<DiscardResidual>(a.Residual, a.Momentum, a.Gradient, a.LearningRate, a.MomentumFactor);
-            return Run(ref op, a.Residual, k, mode, thresholdKey, step, indices, values);
-        }
+
+        public int Run<TOp>(ref TOp op) where TOp : IAccumulationOperator, allows ref struct =>
+            _engine.Run(ref op, _after, _k, _mode, _thresholdKey, _step, _indices, _values);
     }
 
     /// <summary>

@@ -13,8 +13,8 @@ public static class TopKSelfTest
 
     public static Report Run(VectorPath path, int seed, bool large)
     {
-        var exact = new ExactTopK(path);
-        var approx = new ApproximateTopK(path);
+        var exact = MagnitudeSelector.Exact(path);
+        var approx = MagnitudeSelector.Approximate(path);
         var failures = new List<string>();
         int passed = 0;
 

@@ -5,7 +5,7 @@ namespace SparseMpi.Sparsification;
 
 /// <summary>
 /// Exact top-k for an accumulator that lives on the model's device (GPU), with TorchSharp ops there, copying
-/// only the k selected indices and values to the host. Same contract as <see cref="ExactTopK"/>: ascending
+/// only the k selected indices and values to the host. Same contract as <see cref="MagnitudeSelector.Exact"/>: ascending
 /// indices, signed values, ties to the lower index, NaN/Inf rejected. torch.topk does not promise which of
 /// equal magnitudes it keeps, so the boundary is settled explicitly: entries strictly above the k-th
 /// magnitude are certain, and the remaining slots go to the lowest-indexed entries equal to it.

@@ -41,10 +41,10 @@ public static class UpdateRules
     /// <summary>The compressor --compressor names (not "none"), one per rank; shared by train and hogwild.</summary>
     public static ICompressor CreateCompressor(TrainingConfig o, int rank) => o.Compressor switch
     {
-        "topk" => new ExactTopK(),
-        "topk-approx" => new ApproximateTopK(),
+        "topk" => MagnitudeSelector.Exact(),
+        "topk-approx" => MagnitudeSelector.Approximate(),
         "randomk" => new RandomK((ulong)o.Seed, rank),
-        "threshold" => new HardThreshold((float)o.Threshold),
+        "threshold" => MagnitudeSelector.Threshold((float)o.Threshold),
         _ => throw new UsageException($"unknown compressor '{o.Compressor}'"),
     };
 }

@@ -1,4 +1,5 @@
 using SparseMpi.Cli;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Training.Data;
 
@@ -16,7 +17,6 @@ public sealed class ShardSampler
     readonly int[] _shard;
     int _shardEpoch = -1;
 
-    public int SampleCount { get; }
     public long Seed { get; }
     public int Rank { get; }
     public int Size { get; }
@@ -31,7 +31,6 @@ public sealed class ShardSampler
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, size);
         if (sampleCount < size)
             throw new UsageException($"{sampleCount} training samples cannot be shared by {size} ranks");
-        SampleCount = sampleCount;
         Seed = seed;
         Rank = rank;
         Size = size;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Training.Data;
 

@@ -214,7 +214,6 @@ public sealed class HogwildWorker
         Staleness.Add(applied - 1 - update.SnapshotCounter);
         Updates++;
         EntriesWritten += update.Count;
-        _shared.PublishRankProgress(_rank, Updates, EntriesWritten);
         SecondsWrite += Stopwatch.GetElapsedTime(t).TotalSeconds;
     }
 

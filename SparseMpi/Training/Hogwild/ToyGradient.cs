@@ -1,3 +1,5 @@
+using SparseMpi.Collectives;
+
 namespace SparseMpi.Training.Hogwild;
 
 /// <summary>
@@ -14,10 +16,10 @@ public static class ToyGradient
     /// <summary>Writes update (<paramref name="rank"/>, <paramref name="update"/>) for d parameters; returns the entry count.</summary>
     public static int Fill(int rank, long update, int d, Span<int> indices, Span<float> values)
     {
-        ulong state = Data.SplitMix64.Mix(((ulong)(uint)rank << 40) ^ (ulong)update ^ 0x70F_0000_0000_0000ul);
+        ulong state = SplitMix64.Mix(((ulong)(uint)rank << 40) ^ (ulong)update ^ 0x70F_0000_0000_0000ul);
         for (int j = 0; j < Entries; j++)
         {
-            state = Data.SplitMix64.Mix(state + 0x9E3779B97F4A7C15ul);
+            state = SplitMix64.Mix(state + SplitMix64.Gamma); // chained on its own output, unlike SplitMix64.Next
             indices[j] = (int)(state % (ulong)d);
             int magnitude = 1 + (int)((state >> 32) % 8);
             values[j] = (state >> 63) == 0 ? magnitude : -magnitude;

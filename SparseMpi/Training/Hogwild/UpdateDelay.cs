@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SparseMpi.Collectives;
 using SparseMpi.Training.Data;
 
 namespace SparseMpi.Training.Hogwild;

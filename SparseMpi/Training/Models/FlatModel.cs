@@ -5,6 +5,7 @@ using SparseMpi.Training.Devices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SparseMpi.Collectives;
 
 namespace SparseMpi.Training.Models;
 
