@@ -66,7 +66,7 @@ public static class MpiSession
         }
         catch (Exception e)
         {
-            string what = e is UsageException or MpiException or Sparsification.NonFiniteException ? e.Message : e.ToString();
+            string what = e is UsageException or MpiException ? e.Message : e.ToString();
             Console.Error.WriteLine($"sparsempi: error on rank {mpi.World.Rank}: {what}");
             Console.Error.Flush();
             mpi.World.Abort(1);
