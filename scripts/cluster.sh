@@ -93,6 +93,7 @@ remove_cluster() {
     ip netns del "$ns" 2>/dev/null || true
     rm -rf "/etc/netns/$ns"
   done
+  rmdir /etc/netns 2>/dev/null || true # only when empty
   rm -rf "${ROOT_DIR:?}/$id"
 }
 
@@ -287,11 +288,15 @@ cmd_session() {
   id=$(sed -n 's/^cluster: cluster \([0-9a-f]*\) up.*/\1/p' <<<"$out" | head -n1)
   [ -n "$id" ] || die "session: could not read the cluster id from up's output"
   trap '"$SELF" down "$id" >/dev/null' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  trap 'exit 129' HUP
-  local rc=0
-  SPARSEMPI_CLUSTER=$id "$@" || rc=$?
+  # The command runs in the background so that a signal reaches this shell's traps at once (bash runs a trap
+  # only after a foreground child ends); it is stopped too, then the cluster is removed.
+  local rc=0 child
+  SPARSEMPI_CLUSTER=$id "$@" &
+  child=$!
+  trap 'kill -TERM $child 2>/dev/null; exit 130' INT
+  trap 'kill -TERM $child 2>/dev/null; exit 143' TERM
+  trap 'kill -TERM $child 2>/dev/null; exit 129' HUP
+  wait "$child" || rc=$?
   exit "$rc"
 }
 

@@ -203,6 +203,7 @@ public sealed class SyncTrainer
         }
 
         VerifyIdenticalParameters(model);
+        summary.Placement = RunPlacement.Gather(_mpi, placement.Device); // collective
         if (root)
         {
             summary.Steps = totalSteps;
