@@ -7,8 +7,9 @@
 #
 #   scripts/cluster.sh up N [--rate 1gbit|10gbit|25gbit|none] [--ranks-per-node R] [--owner PID]
 #        creates the cluster, prints its id and how to launch (export SPARSEMPI_CLUSTER=<id> for the others)
-#   scripts/cluster.sh run [--node I] -- CMD...
-#        runs CMD on node I (default 1) with the launcher settings of the cluster in its environment, so a plain
+#   scripts/cluster.sh run [--node I|ctl] -- CMD...
+#        runs CMD on node I (default 1; ctl: the controller's namespace, for slurmctld) with the launcher
+#        settings of the cluster in its environment, so a plain
 #        `mpiexec -n 4 bin/sparsempi check-mpi` (Open MPI) or `mpiexec.mpich -n 4 ...` (MPICH) spans the nodes
 #   scripts/cluster.sh session N [options of up] -- CMD...
 #        up, then CMD on the host with SPARSEMPI_CLUSTER set, then down (also when CMD fails or is interrupted)
@@ -270,10 +271,16 @@ cmd_run() {
   done
   [ $# -gt 0 ] || die "run: no command after '--'"
   load
-  [[ "$node" =~ ^[0-9]+$ ]] && [ "$node" -ge 1 ] && [ "$node" -le "$NODES" ] || die "run: --node must be 1..$NODES (got '$node')"
+  local ns host
+  if [ "$node" = ctl ]; then
+    ns=$PREFIX-$ID-ctl host=ctl
+  else
+    [[ "$node" =~ ^[0-9]+$ ]] && [ "$node" -ge 1 ] && [ "$node" -le "$NODES" ] || die "run: --node must be 1..$NODES or ctl (got '$node')"
+    ns=$PREFIX-$ID-node$node host=node$node
+  fi
   # shellcheck source=/dev/null
   source "$DIR/env"
-  exec ip netns exec "$PREFIX-$ID-node$node" unshare --uts sh -c 'hostname "$0"; exec "$@"' "node$node" "$@"
+  exec ip netns exec "$ns" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$host" "$@"
 }
 
 cmd_session() {
