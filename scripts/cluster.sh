@@ -5,7 +5,7 @@
 # host's own network namespace: every interface and address lives in namespaces this script creates, and
 # there is no route out of them.
 #
-#   scripts/cluster.sh up N [--rate 1gbit|10gbit|25gbit|none] [--ranks-per-node R] [--owner PID]
+#   scripts/cluster.sh up N [--rate 1gbit|10gbit|25gbit|none] [--ranks-per-node R] [--mtu 1500|9000] [--owner PID]
 #        creates the cluster, prints its id and how to launch (export SPARSEMPI_CLUSTER=<id> for the others)
 #   scripts/cluster.sh run [--node I|ctl] -- CMD...
 #        runs CMD on node I (default 1; ctl: the controller's namespace, for slurmctld) with the launcher
@@ -134,12 +134,13 @@ load() { # sets DIR and the cluster's settings
 }
 
 cmd_up() {
-  local n="" rate=none rpn=1 owner=none
+  local n="" rate=none rpn=1 owner=none mtu=1500
   while [ $# -gt 0 ]; do
     case "$1" in
       --rate) rate=${2:?--rate needs a value}; shift 2 ;;
       --ranks-per-node) rpn=${2:?--ranks-per-node needs a value}; shift 2 ;;
       --owner) owner=${2:?--owner needs a pid}; shift 2 ;;
+      --mtu) mtu=${2:?--mtu needs a value}; shift 2 ;;
       -*) die "up: unknown option '$1'" ;;
       *) [ -z "$n" ] || die "up: more than one node count ('$n', '$1')"; n=$1; shift ;;
     esac
@@ -147,6 +148,7 @@ cmd_up() {
   [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 64 ] || die "up: N must be a node count from 1 to 64 (got '${n}')"
   [[ "$rpn" =~ ^[1-9][0-9]*$ ]] || die "up: --ranks-per-node must be a positive integer (got '$rpn')"
   local bits; bits=$(rate_bits "$rate")
+  [[ "$mtu" =~ ^[0-9]+$ ]] && [ "$mtu" -ge 1280 ] && [ "$mtu" -le 9000 ] || die "up: --mtu must be 1280..9000 (got '$mtu')"
   if [ "$owner" != none ]; then
     [[ "$owner" =~ ^[0-9]+$ ]] && [ -d "/proc/$owner" ] || die "up: --owner $owner is not a running process"
   fi
@@ -165,7 +167,7 @@ cmd_up() {
   ip netns add "$sw"
   ip -n "$sw" link set lo up
   ip -n "$sw" link add br0 type bridge
-  ip -n "$sw" link set br0 up
+  ip -n "$sw" link set br0 mtu "$mtu" up
   local hosts="127.0.0.1 localhost"$'\n'
   for i in $(seq "$n"); do hosts+="$SUBNET_BASE.$i node$i"$'\n'; done
   hosts+="$SUBNET_BASE.250 ctl"$'\n'
@@ -174,9 +176,9 @@ cmd_up() {
     ip netns add "$ns"
     ip -n "$ns" link set lo up
     ip link add eth0 netns "$ns" type veth peer name "$port" netns "$sw"
-    ip -n "$sw" link set "$port" master br0 up
+    ip -n "$sw" link set "$port" mtu "$mtu" master br0 up
     ip -n "$ns" addr add "$addr/24" dev eth0
-    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set eth0 mtu "$mtu" up
     mkdir -p "/etc/netns/$ns"
     printf '%s' "$hosts" >"/etc/netns/$ns/hosts" # `ip netns exec` mounts it over /etc/hosts
   }
@@ -226,12 +228,13 @@ EOF
 NODES=$n
 RANKS_PER_NODE=$rpn
 RATE=$rate
+MTU=$mtu
 SUBNET=$SUBNET
 YIELD=$yield
 EOF
   {
     echo "export SPARSEMPI_CLUSTER=$id"
-    echo "export SPARSEMPI_EMULATED_CLUSTER='netns cluster $id: $n nodes x $rpn ranks, links $rate (tc tbf on each node egress), subnet $SUBNET'"
+    echo "export SPARSEMPI_EMULATED_CLUSTER='netns cluster $id: $n nodes x $rpn ranks, links $rate (tc tbf on each node egress), mtu $mtu, subnet $SUBNET'"
     echo "export OMPI_MCA_orte_default_hostfile=$DIR/hostfile.openmpi"
     echo "export OMPI_MCA_plm_rsh_agent=$DIR/agent"
     echo "export OMPI_MCA_btl=tcp,self,vader"
@@ -248,7 +251,7 @@ EOF
   if [ "$owner" = none ]; then echo none >"$DIR/owner"; else echo "$owner $(proc_start "$owner")" >"$DIR/owner"; fi
   trap - EXIT
   echo "$id" >"$DIR/id"
-  say "cluster $id up: $n nodes (node1..node$n, $SUBNET), $rpn ranks per node, links $rate$([ "$yield" = 1 ] && echo ", mpi_yield_when_idle on: $((n * rpn)) ranks > $cores cores")"
+  say "cluster $id up: $n nodes (node1..node$n, $SUBNET), $rpn ranks per node, links $rate, mtu $mtu$([ "$yield" = 1 ] && echo ", mpi_yield_when_idle on: $((n * rpn)) ranks > $cores cores")"
   cat <<EOF
 cluster: launch with   export SPARSEMPI_CLUSTER=$id
 cluster:   scripts/cluster.sh run -- mpiexec -n $((n * rpn)) bin/sparsempi check-mpi        (Open MPI)
@@ -326,7 +329,7 @@ cmd_down() {
 
 cmd_info() {
   load
-  echo "cluster $ID: $NODES nodes x $RANKS_PER_NODE ranks, links $RATE, subnet $SUBNET, state $DIR"
+  echo "cluster $ID: $NODES nodes x $RANKS_PER_NODE ranks, links $RATE, mtu $MTU, subnet $SUBNET, state $DIR"
   local i
   for i in $(seq "$NODES"); do
     echo "node$i: namespace $PREFIX-$ID-node$i, $SUBNET_BASE.$i, $(ip netns exec "$PREFIX-$ID-node$i" tc qdisc show dev eth0 | head -n1)"
@@ -341,7 +344,7 @@ cmd_linkcheck() {
   [ "$RATE" != none ] || die "linkcheck: the links are not shaped (--rate none): nothing to compare with"
   local bits seconds=${LINKCHECK_SECONDS:-3} port=5201
   bits=$(rate_bits "$RATE")
-  command -v python3 >/dev/null || die "linkcheck: needs python3 (Debian: python3)"
+  command -v python3 >/dev/null || "$(dirname "$SELF")/deps.sh" python3 >/dev/null || die "linkcheck: needs python3 (Debian: python3)"
   local out
   out=$(python3 - "$PREFIX-$ID-node1" "$PREFIX-$ID-node2" "$SUBNET_BASE.2" "$port" "$seconds" <<'EOF'
 import subprocess, sys, time
