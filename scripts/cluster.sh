@@ -70,7 +70,7 @@ rate_bits() {
 }
 
 # Owner process identity: pid and its start time (so a reused pid does not keep a dead run alive).
-proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}' || true; } # field 22, counted after the command name (which may hold spaces)
 owner_alive() { # dir
   local owner pid start
   owner=$(cat "$1/owner" 2>/dev/null || echo "")
@@ -116,6 +116,13 @@ sweep_dead() {
   done
 }
 
+new_id() {
+  local id
+  id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+  while [ -e "$ROOT_DIR/$id" ]; do id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n'); done
+  echo "$id"
+}
+
 current_id() {
   if [ -n "${SPARSEMPI_CLUSTER:-}" ]; then echo "$SPARSEMPI_CLUSTER"; return; fi
   local ids
@@ -134,13 +141,14 @@ load() { # sets DIR and the cluster's settings
 }
 
 cmd_up() {
-  local n="" rate=none rpn=1 owner=none mtu=1500
+  local n="" rate=none rpn=1 owner=none mtu=1500 id=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --rate) rate=${2:?--rate needs a value}; shift 2 ;;
       --ranks-per-node) rpn=${2:?--ranks-per-node needs a value}; shift 2 ;;
       --owner) owner=${2:?--owner needs a pid}; shift 2 ;;
       --mtu) mtu=${2:?--mtu needs a value}; shift 2 ;;
+      --id) id=${2:?--id needs a value}; shift 2 ;; # for session: the id it has already set its traps for
       -*) die "up: unknown option '$1'" ;;
       *) [ -z "$n" ] || die "up: more than one node count ('$n', '$1')"; n=$1; shift ;;
     esac
@@ -156,8 +164,12 @@ cmd_up() {
   mkdir -p "$ROOT_DIR"
   sweep_dead
 
-  local id; id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-  while [ -e "$ROOT_DIR/$id" ]; do id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n'); done
+  if [ -n "$id" ]; then
+    [[ "$id" =~ ^[0-9a-f]{6}$ ]] || die "up: --id must be 6 hex digits (got '$id')"
+    [ ! -e "$ROOT_DIR/$id" ] && [ -z "$(ip netns list | grep -E "^$PREFIX-$id-")" ] || die "up: cluster $id exists already"
+  else
+    id=$(new_id)
+  fi
   DIR=$ROOT_DIR/$id
   mkdir -p "$DIR"
   # Until the owner file exists the cluster counts as a dead run: an `up` killed half-way is swept later.
@@ -292,12 +304,15 @@ cmd_session() {
   [ "${1:-}" = -- ] || die "session: expected '-- CMD...' after the options of up"
   shift
   [ $# -gt 0 ] || die "session: no command after '--'"
-  local out id
-  out=$("$SELF" up "${up[@]}" --owner $$) || exit $?
-  echo "$out"
-  id=$(sed -n 's/^cluster: cluster \([0-9a-f]*\) up.*/\1/p' <<<"$out" | head -n1)
-  [ -n "$id" ] || die "session: could not read the cluster id from up's output"
+  # The id is chosen here, before anything exists, so a signal at any point leaves nothing: the traps are set
+  # first, and removing a cluster that is not (yet, or fully) there is harmless.
+  local id
+  id=$(new_id)
   trap '"$SELF" down "$id" >/dev/null' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+  "$SELF" up "${up[@]}" --owner $$ --id "$id" || exit $?
   # The command runs in the background so that a signal reaches this shell's traps at once (bash runs a trap
   # only after a foreground child ends); it is stopped too, then the cluster is removed.
   local rc=0 child
