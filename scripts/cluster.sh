@@ -74,7 +74,8 @@ proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}' ||
 owner_alive() { # dir
   local owner pid start
   owner=$(cat "$1/owner" 2>/dev/null || echo "")
-  [ -n "$owner" ] || return 1 # a cluster with no owner file was never finished: a dead run
+  # No owner yet: an `up` that has just made the directory (alive for a minute), or one killed right then.
+  if [ -z "$owner" ]; then [ -n "$(find "$1" -maxdepth 0 -mmin -1 2>/dev/null)" ]; return; fi
   [ "$owner" = none ] && return 0
   pid=${owner%% *}; start=${owner#* }
   [ -d "/proc/$pid" ] && [ "$(proc_start "$pid")" = "$start" ]
@@ -172,7 +173,9 @@ cmd_up() {
   fi
   DIR=$ROOT_DIR/$id
   mkdir -p "$DIR"
-  # Until the owner file exists the cluster counts as a dead run: an `up` killed half-way is swept later.
+  # While it is being made the cluster belongs to this `up`: if it is killed half-way, the next sweep removes
+  # what it made; a concurrent `up` or `down` of another run leaves it alone. The real owner is written last.
+  echo "$$ $(proc_start $$)" >"$DIR/owner"
   local sw=$PREFIX-$id-switch i ns
   # If this `up` fails half-way, remove what it made.
   trap 'rc=$?; if [ $rc -ne 0 ]; then remove_cluster '"$id"'; fi; exit $rc' EXIT

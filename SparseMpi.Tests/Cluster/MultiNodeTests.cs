@@ -136,6 +136,22 @@ public class MultiNodeTests
     }
 
     [Test]
+    public void HogwildOnOneNodeOfTheClusterRecordsItsPlacement()
+    {
+        // 2 ranks fill node1's 2 slots: one node, shared memory, so hogwild runs and says where.
+        using var run = new RunDirectory();
+        var r = _twoByTwo.Mpiexec(Launcher.OpenMpi, 2, $"hogwild --toy-gradient --updates 200 --compressor none --out {run.Path}");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        var p = run.Summary()["placement"]!;
+        Assert.That((int)p["nodes"]!, Is.EqualTo(1));
+        Assert.That(p["ranks_per_node"]!.AsArray().Select(n => (int)n!), Is.EqualTo(new[] { 2 }));
+        Assert.That(p["hosts"]!.AsArray().Select(n => (string)n!), Is.EqualTo(new[] { "node1" }));
+        Assert.That((string)p["transport_between_nodes"]!, Is.EqualTo("none (one node)"));
+        Assert.That((string?)p["emulated_cluster"], Does.Contain(_twoByTwo.Id));
+        Assert.That((string)p["mpi_transport_settings"]!, Does.Contain("OMPI_MCA_btl=tcp,self,vader"));
+    }
+
+    [Test]
     public void MakeRunWithTheGeneratedHostfileSpansTheNodes()
     {
         using var run = new RunDirectory();
