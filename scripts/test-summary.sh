@@ -7,7 +7,8 @@ for f in "$@"; do
   c=$(grep -o '<Counters [^>]*>' "$f" | head -n1)
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$c"); x=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$c")
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$c")
-  n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$c")
+  # Skipped (NUnit's Ignore) results carry outcome="NotExecuted"; the Counters line does not count them.
+  n=$(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$f" | wc -l)
   passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0})); total=$((total + ${t:-0})); skipped=$((skipped + ${n:-0}))
 done
 # Tests that neither passed nor failed (not run, aborted) count as failed: a crash of the runner is no pass.
