@@ -207,7 +207,7 @@ cmd_up() {
       ip netns exec "$ns" tc qdisc add dev eth0 root tbf rate "$rate" burst "$burst" latency 20ms
     fi
   done
-  # A namespace for daemons that belong to no node (slurmctld), on the same switch, not shaped.
+  # A namespace for daemons that belong to no node (slurmctld), on the same switch, not shaped. Its state directory also holds what the Slurm test makes, so a sweep removes that too.
   attach "$PREFIX-$id-ctl" ctl "$SUBNET_BASE.250"
 
   # The launch agent: ssh's calling convention, a namespace instead of a remote host.

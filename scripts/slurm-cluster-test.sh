@@ -4,7 +4,7 @@
 #
 #  1. a 2-node cluster (node1, node2; 2 ranks per node) plus the controller's namespace (ctl);
 #  2. munge shared by all (its UNIX socket is a file, so every namespace reaches it): the system munged if one
-#     answers, else a private one;
+#     answers, else a private one (in the ctl namespace);
 #  3. slurm.conf in a temporary directory: SlurmctldHost=ctl(10.199.0.250), NodeName=node[1-2]
 #     NodeAddr=10.199.0.[1-2], per-node spool, pid and log paths (%n); each namespace has its own ports, so the
 #     standard ports are used and nothing collides with another Slurm;
@@ -35,14 +35,21 @@ scripts/cluster.sh check || exit $?
 scripts/deps.sh slurmctld slurmd slurm-client munge
 export PATH=$PATH:/usr/sbin
 
-T=$(mktemp -d /tmp/sparsempi-slurmc.XXXXXX)
-chmod 755 "$T"
+# The cluster first, and everything else inside its state directory and namespaces: if this script is killed
+# (SIGKILL, no trap), the next `scripts/cluster.sh up` or `down` removes the daemons (they run in the cluster's
+# namespaces, munged too) and this directory with the cluster.
+CLUSTER=""
+out=$(scripts/cluster.sh up 2 --ranks-per-node 2 --owner $$) || { echo "$out" >&2; exit 1; }
+CLUSTER=$(sed -n 's/^cluster: cluster \([0-9a-f]*\) up.*/\1/p' <<<"$out")
+[ -n "$CLUSTER" ] || { scripts/cluster.sh down >/dev/null; die "cluster.sh up printed no cluster id: $out"; }
+T=${SPARSEMPI_CLUSTER_ROOT:-/tmp/sparsempi-cluster}/$CLUSTER/slurm
+mkdir -p "$T"
+chmod 755 "$T" "$(dirname "$T")"
 mkdir -p "$T"/{state,spool,log,run,out,tmp}
 chmod 1777 "$T/tmp"
 OUT=${SLURM_TEST_OUT:-$T/runs}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 STARTED_PIDS=(); STARTED_NAMES=(); JOB_IDS=(); FAILURES=()
-CLUSTER=""
 
 stop_pid() {
   local pid=$1 name=$2 i
@@ -68,8 +75,8 @@ cleanup() {
   local i
   for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${STARTED_PIDS[i]}" "${STARTED_NAMES[i]}"; done
   # Removing the cluster kills whatever is still running in its namespaces (slurmstepd, job steps).
-  [ -z "$CLUSTER" ] || scripts/cluster.sh down "$CLUSTER" >/dev/null
   rm -rf "$T"
+  [ -z "$CLUSTER" ] || scripts/cluster.sh down "$CLUSTER" >/dev/null
   if [ "$rc" -eq 0 ]; then say "passed in $((EPOCHSECONDS - T0)) s"; else say "FAILED (exit $rc) after $((EPOCHSECONDS - T0)) s"; fi
   exit "$rc"
 }
@@ -89,8 +96,6 @@ check_daemons() {
   done
 }
 
-out=$(scripts/cluster.sh up 2 --ranks-per-node 2 --owner $$) || die "cluster.sh up failed: $out"
-CLUSTER=$(sed -n 's/^cluster: cluster \([0-9a-f]*\) up.*/\1/p' <<<"$out")
 say "cluster $CLUSTER up"
 
 authinfo=""
@@ -99,7 +104,7 @@ if timeout 10 munge -n 2>/dev/null | timeout 10 unmunge >/dev/null 2>&1; then
 else
   mkdir -p "$T/munge"; chown munge:munge "$T/munge"; chmod 755 "$T/munge"
   [ -r /etc/munge/munge.key ] || die "no /etc/munge/munge.key (the munge package creates it; try: mungekey -c)"
-  start munged setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground \
+  start munged nsenter --net="/run/netns/smc-$CLUSTER-ctl" setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground \
     --socket="$T/munge/munge.socket" --pid-file="$T/munge/munged.pid" --log-file="$T/log/munged.log" --seed-file="$T/munge/munged.seed"
   for _ in $(seq 100); do
     timeout 5 munge -S "$T/munge/munge.socket" -n 2>/dev/null | timeout 5 unmunge -S "$T/munge/munge.socket" >/dev/null 2>&1 && break
