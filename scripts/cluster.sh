@@ -15,8 +15,9 @@
 #        up, then CMD on the host with SPARSEMPI_CLUSTER set, then down (also when CMD fails or is interrupted)
 #   scripts/cluster.sh env | info      the launcher settings as `export` lines | what the cluster is
 #   scripts/cluster.sh down [ID|--all]
-#        removes the cluster (ID, else $SPARSEMPI_CLUSTER), then the leftovers of every dead run (a cluster whose
-#        owner process is gone); --all removes every cluster of this script
+#        removes the cluster ID (else $SPARSEMPI_CLUSTER; with neither, every cluster of a plain `up`), then the
+#        leftovers of every dead run (a cluster whose owner process is gone); never a cluster whose owner is alive
+#        unless named; --all removes every cluster of this script
 #   scripts/cluster.sh check           exits 0 when network namespaces can be made here, else prints why (exit 77)
 #   scripts/cluster.sh linkcheck       shaped bandwidth node1 -> node2 against the set rate (within 15%)
 #
@@ -341,6 +342,14 @@ cmd_down() {
     [[ "$target" =~ ^[0-9a-f]{6}$ ]] || die "down: '$target' is not a cluster id"
     remove_cluster "$target"
     say "removed $target"
+  else
+    # No id: the clusters of a plain `up` (no owner), never one whose owner is alive (a running test or session).
+    local id
+    for id in $(ls "$ROOT_DIR" 2>/dev/null); do
+      [[ "$id" =~ ^[0-9a-f]{6}$ ]] && [ "$(cat "$ROOT_DIR/$id/owner" 2>/dev/null)" = none ] || continue
+      remove_cluster "$id"
+      say "removed $id"
+    done
   fi
   sweep_dead
 }
