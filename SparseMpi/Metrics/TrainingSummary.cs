@@ -18,4 +18,6 @@ public abstract class TrainingSummary
     public double Lr { get; set; }
     public double Momentum { get; set; }
     public long Seed { get; set; }
+    /// <summary>Nodes, ranks per node and the transport between nodes (<see cref="Training.RunPlacement"/>).</summary>
+    public Training.RunPlacement? Placement { get; set; }
 }

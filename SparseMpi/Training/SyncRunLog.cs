@@ -109,6 +109,9 @@ public sealed class SyncRunLog : IDisposable
         }
     }
 
+    /// <summary>Where the ranks ran (nodes, ranks per node, transport), gathered by the trainer before the summary.</summary>
+    public RunPlacement? Placement { set => _summary.Placement = value; }
+
     /// <summary>Total steps of the run (set by the trainer once known).</summary>
     public long TotalSteps { get; set; }
 

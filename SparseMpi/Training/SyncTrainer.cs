@@ -69,6 +69,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
                 SaveCheckpoint(done);
         }
         VerifyIdenticalParameters();
+        _log.Placement = RunPlacement.Gather(mpi, _placement.Device); // collective
         _log.Finish(_model, _rule, _fit);
         return 0;
     }
@@ -186,6 +187,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     {
         SaveCheckpoint(done);
         VerifyIdenticalParameters();
+        _log.Placement = RunPlacement.Gather(mpi, _placement.Device); // collective
         _log.Finish(_model, _rule, _fit, interruptedAfter: done, StopSignals.Name(signal));
         throw new CollectiveUsageException(
             $"stopped by {StopSignals.Name(signal)} after step {done} of {_totalSteps}: checkpoint written; continue with --resume {_runDir}",

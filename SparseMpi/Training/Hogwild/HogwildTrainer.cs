@@ -95,6 +95,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
         worker.Staleness.MergeAcross(_world);
         long applied = shared.Applied;
         ulong hash = model.ParameterHash();
+        var placement = RunPlacement.Gather(mpi, "cpu"); // collective
 
         if (root)
         {
@@ -121,6 +122,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
                 BytesWrittenTotal = 4 * statistics.EntriesPerRank.Sum(),
                 ToyMismatchedEntries = options.ToyGradient ? ToyMismatches(model.ParameterSpan, statistics.UpdatesPerRank) : null,
                 ParameterHash = hash.ToString("x16"), MpiLibrary = $"{mpi.LibraryName}: {mpi.LibraryVersion}", Configuration = configuration,
+                Placement = placement,
             };
             Json.WriteFile(Path.Combine(options.Out, "summary.json"), summary);
             var s = summary.Staleness!;
