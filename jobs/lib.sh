@@ -152,7 +152,9 @@ sm_launch() {
   # The launcher runs in the background so that this shell can pass on the stop signals Slurm sends it
   # (#SBATCH --signal=B:USR1@120 reaches only the batch shell; scancel and the time limit send TERM): srun and
   # Open MPI's mpiexec hand them to the ranks, which finish their step, checkpoint and exit 128 + signal.
-  "${cmd[@]}" > >(tee "$dir/launch.log") 2>&1 &
+  # tee ignores TERM (inherited through exec): Slurm signals every process of the job, and the ranks' last words
+  # (the stop line) come after the signal.
+  "${cmd[@]}" > >(trap '' TERM; exec tee "$dir/launch.log") 2>&1 &
   pid=$!
   trap 'kill -USR1 "$pid" 2>/dev/null' USR1
   trap 'kill -TERM "$pid" 2>/dev/null' TERM

@@ -170,7 +170,7 @@ else
   done
   timeout 5 munge -S "$T/munge/munge.socket" -n 2>/dev/null | timeout 5 unmunge -S "$T/munge/munge.socket" >/dev/null 2>&1 ||
     die "our munged does not answer on $T/munge/munge.socket"
-  authinfo="AuthInfo=socket=$T/munge/munge.socket"
+  authinfo="socket=$T/munge/munge.socket"
   say "started munged (pid ${STARTED_PIDS[-1]})"
 fi
 
@@ -195,7 +195,8 @@ SlurmdPort=$((port + 1))
 SlurmUser=root
 AuthType=auth/munge
 CredType=cred/munge
-$authinfo
+# cred_expire is also how long a requeued job waits before it may start again (120 s by default).
+AuthInfo=${authinfo:+$authinfo,}cred_expire=10
 # No cgroups, no accounting: nothing here needs systemd or a database.
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -320,5 +321,39 @@ for t in 0 1; do
   n=$(find "$OUT/sparsempi-sweep-density-$sweep-$t" -mindepth 1 -maxdepth 1 -type d -name 'density-*' | wc -l)
   [ "$n" -eq 1 ] || problem "sweep task $t ran $n densities, not 1"
 done
+
+# --- a stop and a requeue (issue: SIGTERM from Slurm loses nothing) ---
+# train.sbatch (it asks for --requeue) is requeued while it trains: Slurm sends SIGTERM to the batch shell and
+# the step, the ranks finish their step and checkpoint, the job goes back to the queue, runs again, finds the
+# checkpoint in its run directory and resumes; it must end with exactly the parameters of a run never stopped.
+requeue_args="--log-every 20"
+submit -N 1 -n 2 --overcommit "--export=ALL,LAUNCHER=srun,EPOCHS=1,EXTRA_ARGS=$requeue_args" jobs/train.sbatch; requeued=$SUBMITTED
+rq_dir=$OUT/sparsempi-train-$requeued
+until [ "$(wc -l <"$rq_dir/metrics.jsonl" 2>/dev/null || echo 0)" -ge 3 ]; do
+  check_daemons
+  [ "$EPOCHSECONDS" -lt "$deadline" ] || die "job $requeued did not start training within ${TIMEOUT}s"
+  sleep 0.2
+done
+sc scontrol requeue "$requeued" || die "scontrol requeue $requeued failed"
+say "requeued job $requeued while it trained"
+until [ "$(sc scontrol show job -o "$requeued" | sed -n 's/.* JobState=\([A-Z_]*\) .*/\1/p')" = COMPLETED ]; do
+  check_daemons
+  [ "$EPOCHSECONDS" -lt "$deadline" ] || die "requeued job $requeued not COMPLETED within ${TIMEOUT}s: $(sc scontrol show job -o "$requeued")"
+  sleep 0.5
+done
+# The same run, never stopped, on as many ranks (placement does not change the math).
+reference=$T/reference
+mpiexec --oversubscribe --bind-to none -n 2 bin/sparsempi train --model "$MODEL" --epochs 1 --batch-size "$BATCH" --lr "$LR" \
+  --compressor "$COMPRESSOR" --density "$DENSITY" --seed "$SEED" $requeue_args --out "$reference" >"$T/log/reference.out" 2>&1 ||
+  die "the uninterrupted reference run failed: $(tail -n 5 "$T/log/reference.out")"
+json_field() { sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" | head -n 1; }
+rq_out=$(ls "$T"/out/*-"$requeued".out)
+grep -q "stopped by SIGTERM after step" "$rq_out" || problem "job $requeued: no 'stopped by SIGTERM' line in its output"
+grep -q "holds a checkpoint: resuming it" "$rq_out" || problem "job $requeued: the requeued run did not resume"
+resumed=$(json_field "$rq_dir/summary.json" resumed_from_step)
+[[ "$resumed" =~ ^[1-9][0-9]*$ ]] || problem "job $requeued: summary.json resumed_from_step is '$resumed', not a step"
+got=$(json_field "$rq_dir/summary.json" parameter_hash); want=$(json_field "$reference/summary.json" parameter_hash)
+[ -n "$want" ] && [ "$got" = "$want" ] || problem "job $requeued: parameter_hash $got after the requeue, $want without it"
+say "requeued job $requeued resumed from step $resumed and ended with the uninterrupted parameters ($got)"
 
 [ ${#FAILURES[@]} -eq 0 ] || die "${#FAILURES[@]} problems (listed above)"

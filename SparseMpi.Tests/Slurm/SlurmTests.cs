@@ -12,8 +12,9 @@ namespace SparseMpi.Tests.Slurm;
 [TestFixture, Category("slurm")]
 public class SlurmTests
 {
-    // The runs slurm-test.sh submits: train (4 ranks), strong scaling (1, 2, 4), weak (1, 2), a 2-task sweep.
-    const int ExpectedRuns = 1 + 3 + 2 + 2;
+    // The runs slurm-test.sh submits: train (4 ranks), strong scaling (1, 2, 4), weak (1, 2), a 2-task sweep, and
+    // the train job it requeues while it trains (one run directory, resumed in place).
+    const int ExpectedRuns = 1 + 3 + 2 + 2 + 1;
 
     [Test]
     public void JobScriptsRunUnderAOneNodeSlurm()
