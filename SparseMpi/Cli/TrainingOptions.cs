@@ -90,7 +90,6 @@ public abstract class TrainingOptions
         if (MomentumMasking is not ("true" or "false")) return $"--momentum-masking must be true or false (got '{MomentumMasking}')";
         if (!double.IsFinite(Threshold) || Threshold < 0) return $"--threshold must be a finite number >= 0 (got {Threshold.ToString(CultureInfo.InvariantCulture)})";
         if (Compressor == "threshold" && Threshold == 0) return "--compressor threshold needs --threshold TAU > 0";
-        if (Compressor != "threshold" && Threshold != 0) return $"--threshold is the threshold compressor's tau; --compressor {Compressor} would ignore it";
         return null;
     }
 
