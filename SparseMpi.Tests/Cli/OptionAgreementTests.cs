@@ -69,6 +69,11 @@ public class OptionAgreementTests
         Assert.That(Directory.EnumerateFileSystemEntries(resumed.Path), Is.Empty, "the resumed directory was written");
     }
 
+    [Test]
+    public void HogwildUpdatesThatDifferPerRank() => AssertRanksStopTogether(Launcher.OpenMpi,
+        ["hogwild --toy-gradient --updates 20 --out {0}/run", "hogwild --toy-gradient --updates 30 --out {0}/run"],
+        "ranks disagree on the hogwild options: --updates (rank 0: 20; rank 1: 30)");
+
     /// <summary>Paths are compared as full paths: the same directory spelled two ways is the same option.</summary>
     [Test]
     public void TheSameDirectorySpelledTwoWaysAgrees()

@@ -172,6 +172,9 @@ public static class OptionTables
     static OptionRule When<T>(Func<T, bool> holds, Func<T, string> refusal, string violating, string satisfying) where T : class =>
         OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);
 
-    static bool SamePath(string a, string b) =>
-        Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(b));
+    static bool SamePath(string a, string b)
+    {
+        try { return Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { return a == b; }
+    }
 }

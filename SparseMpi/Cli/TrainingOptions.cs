@@ -46,7 +46,7 @@ public abstract class TrainingOptions
     [Option("density", Default = 0.01, HelpText = "Fraction of the d entries each rank sends per step (k = round(d * density)).")]
     public double Density { get; set; } = 0.01;
 
-    [Option('k', Default = 0, HelpText = "(also --k) Entries each rank sends per step; overrides --density when > 0.")]
+    [Option('k', Default = 0, HelpText = "(also --k) Entries each rank sends per step; instead of --density (give one of the two).")]
     public int K { get; set; }
 
     [Option("error-feedback", Default = "true", HelpText = "true: keep what was not sent and add it to the next step (Alistarh et al.); false: drop it.")]
