@@ -36,8 +36,10 @@ public static class OptionTables
     public static readonly OptionTable Train = new OptionTableBuilder<TrainVerb>()
         .Always("model", "batch-size", "lr", "momentum", "seed", "eval-batch-size", "compressor", "epochs", "max-steps",
             "log-every", "checkpoint-every", "fault-nan-step", "device",
-            // Every run accounts its modelled cost under all three models, so the cost options act without the
-            // dynamic rule too (cost_payload_bits, cost_packet_bits, cost_mpi_seconds in metrics and summary).
+            // Every run accounts its modelled cost under all three models (cost_payload_bits, cost_packet_bits,
+            // cost_mpi_seconds), so the cost options act without the dynamic rule too. --cost-model itself is the
+            // rule's model, the summary's cost_model label, and for a compressor without --mpi-alpha/--mpi-beta
+            // whether the mpi model is fitted at start-up; the experiment scripts label fixed-rule runs with it.
             "cost-model", "header-bytes", "packet-bytes", "packet-header-bytes")
         .Paths("data", "resume")
         .Path("out",
