@@ -130,14 +130,14 @@ public static class OptionTables
                 "--delay-dist exp", "--delay-dist exp --delay-ms 2"))
         .Only("delay-mode",
             When((HogwildVerb v) => v.DelayMs > 0 || v.InFlight > 0,
-                v => $"--delay-mode {v.DelayMode} has nothing to delay: give --delay-ms MS{(v.Defer ? " or --in-flight L" : "")}",
+                v => $"--delay-mode {v.DelayMode} has nothing to delay: give --delay-ms MS{(v.DelayMode == "defer" ? " or --in-flight L" : "")}",
                 "--delay-mode defer", "--delay-mode defer --in-flight 2"))
         .Only("in-flight",
-            When((HogwildVerb v) => v.Defer, "--in-flight needs --delay-mode defer", "--in-flight 2", "--in-flight 2 --delay-mode defer"),
+            When((HogwildVerb v) => v.DelayMode == "defer", "--in-flight needs --delay-mode defer", "--in-flight 2", "--in-flight 2 --delay-mode defer"),
             When((HogwildVerb v) => v.InFlight <= v.MaxInFlight, v => $"--in-flight {v.InFlight} exceeds --max-in-flight {v.MaxInFlight}",
                 "--in-flight 100 --delay-mode defer --max-in-flight 4", "--in-flight 4 --delay-mode defer --max-in-flight 4"))
         .Only("max-in-flight",
-            When((HogwildVerb v) => v.Defer,
+            When((HogwildVerb v) => v.DelayMode == "defer",
                 "--max-in-flight bounds deferred updates (--delay-mode defer); with --delay-mode sleep a rank has one in flight",
                 "--max-in-flight 8 --delay-ms 2", "--max-in-flight 8 --delay-ms 2 --delay-mode defer"))
         .Only("lr-policy",
