@@ -64,7 +64,7 @@ public class BadInputTests
         using var run = new RunDirectory();
         var r = ProgramRunner.RunMpmd([$"train --max-steps 5 --out {run.Path} --lr 0.05", $"train --max-steps 5 --out {run.Path} --lr 0.1"],
             timeoutSeconds: 120);
-        AssertOneLineError(r, "ranks disagree on the training configuration");
+        AssertOneLineError(r, "ranks disagree on the train options: --lr (rank 0: 0.05; rank 1: 0.1)");
     }
 
     // A rank that alone refuses its command line (MPMD, a per-rank wrapper) used to exit quietly while the

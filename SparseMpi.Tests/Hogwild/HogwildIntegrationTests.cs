@@ -160,5 +160,5 @@ public class HogwildIntegrationTests
 
     [Test]
     public void KLargerThanTheModelFailsOnEveryRankAfterStartUp() =>
-        BadInputTests.AssertOneLineError(ProgramRunner.Run("hogwild --updates 10 --toy-gradient --k 999999999", 4, timeoutSeconds: 60), "--k 999999999 is outside");
+        BadInputTests.AssertOneLineError(ProgramRunner.Run("hogwild --updates 10 --model logreg --k 999999999", 4, timeoutSeconds: 60), "--k 999999999 is outside");
 }

@@ -67,18 +67,16 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
 
     public bool StalenessAware => LrPolicy == "staleness-aware";
 
+    /// <summary>Values first; which options act in which mode is the table in <see cref="OptionTables.Hogwild"/>.</summary>
     public string? Validate()
     {
         if (ValidateShared() is string problem) return problem;
         if (ValidateCompression() is string compressionProblem) return compressionProblem;
         if (Updates < 0) return $"--updates must not be negative (got {Updates})";
         if (Epochs < 0) return $"--epochs must not be negative (got {Epochs})";
-        if (Updates > 0 && Epochs > 0) return "give --updates or --epochs, not both";
         if (!(DelayMs >= 0) || !double.IsFinite(DelayMs) || DelayMs > 60_000)
             return $"--delay-ms must be between 0 and 60000 (got {DelayMs.ToString(CultureInfo.InvariantCulture)})";
         if (InFlight < 0 || InFlight > 100_000) return $"--in-flight must be between 0 and 100000 (got {InFlight})";
-        if (InFlight > 0 && DelayMs > 0) return "give --delay-ms or --in-flight, not both";
-        if (InFlight > 0 && DelayMode != "defer") return "--in-flight needs --delay-mode defer";
         if (!DelayDists.Contains(DelayDist)) return $"--delay-dist must be one of {string.Join(", ", DelayDists)} (got '{DelayDist}')";
         if (!DelayModes.Contains(DelayMode)) return $"--delay-mode must be one of {string.Join(", ", DelayModes)} (got '{DelayMode}')";
         if (MaxInFlight < 1) return $"--max-in-flight must be at least 1 (got {MaxInFlight})";
@@ -86,9 +84,7 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
         if (!UpdateModes.Contains(Update)) return $"--update must be one of {string.Join(", ", UpdateModes)} (got '{Update}')";
         if (EvalEvery < 0) return $"--eval-every must not be negative (got {EvalEvery})";
         if (EvalSamples < 0) return $"--eval-samples must not be negative (got {EvalSamples})";
-        if (ToyGradient && Updates == 0) return "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)";
-        if (ToyGradient && StalenessAware) return "--toy-gradient adds exact integers and cannot be scaled by --lr-policy staleness-aware";
-        if (InFlight > MaxInFlight) return $"--in-flight {InFlight} exceeds --max-in-flight {MaxInFlight}";
+        if (OptionTables.Hogwild.Problem(this) is string modeProblem) return modeProblem;
         return OutputPaths.DirectoryProblem("--out", Out);
     }
 

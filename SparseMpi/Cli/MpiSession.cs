@@ -16,6 +16,9 @@ public static class MpiSession
     /// <summary>The verb this process runs (set by Program before any MPI work): ranks check they all run the same.</summary>
     public static string Verb { get; set; } = "";
 
+    /// <summary>Every option of that verb as parsed (set by Program): ranks check they were all given the same (<see cref="OptionAgreement"/>).</summary>
+    public static IReadOnlyList<(string Name, string Value)> Options { get; set; } = [];
+
     public static int Run(Func<MpiRuntime, int> body) => Run(body, commandLineProblem: null);
 
     /// <summary>
@@ -56,7 +59,7 @@ public static class MpiSession
         int code;
         try
         {
-            Preflight.CommandLines(mpi.World, Verb, commandLineProblem);
+            Preflight.CommandLines(mpi.World, Verb, commandLineProblem, Options);
             code = body(mpi);
         }
         catch (CollectiveUsageException e)
@@ -105,19 +108,12 @@ public static class Preflight
 
     /// <summary>
     /// The first collective of every MPI verb: all ranks learn whether any rank refused its own command line
-    /// (an MPMD launch or a per-rank wrapper can give ranks different ones) and whether all run the same verb.
-    /// The lowest refusing rank prints its line; ranks running different verbs would otherwise meet in
-    /// mismatched collectives.
+    /// (an MPMD launch or a per-rank wrapper can give ranks different ones), whether all run the same verb, and
+    /// whether all were given the same options (<see cref="OptionAgreement"/>). The lowest refusing rank prints its
+    /// line; ranks running different verbs or options would otherwise meet in mismatched collectives.
     /// </summary>
-    public static void CommandLines(Communicator world, string verb, string? problem)
-    {
-        int firstRefusing = world.Allreduce(problem == null ? int.MaxValue : world.Rank, ReduceOp.Min);
-        if (firstRefusing != int.MaxValue)
-            throw new CollectiveUsageException(
-                world.Rank == 0 ? problem ?? "" : $"on rank {world.Rank}: {problem}", world.Rank == firstRefusing, exitCode: 2);
-        if (!world.AllEqual(CollectiveSelfCheck.StableHash(verb)))
-            throw new CollectiveUsageException($"ranks run different verbs (rank 0 runs '{verb}'): start every rank with the same command", world.Rank == 0, exitCode: 2);
-    }
+    public static void CommandLines(Communicator world, string verb, string? problem, IReadOnlyList<(string Name, string Value)> options) =>
+        OptionAgreement.Check(world, verb, problem, options);
 
     /// <summary>Fails on every rank unless all ranks hold the same <paramref name="hash"/> of <paramref name="what"/>.</summary>
     public static void SameOnAllRanks(Communicator world, long hash, string what)

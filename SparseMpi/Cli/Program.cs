@@ -41,6 +41,10 @@ public static class Program
         if (parsed is NotParsed<object> notParsed)
             return ReportParseErrors(args, notParsed, reporter, meetsOtherRanks);
         var verb = (IVerb)((Parsed<object>)parsed).Value;
+        // Which options the command line gave (the table refuses only those) and what ranks compare at start.
+        var tokens = args.Select(SingleLetterLongName).ToArray();
+        GivenOptions.Record(verb, tokens);
+        MpiSession.Options = OptionAgreement.Of(verb);
         string? problem = TrailingOptionWithoutValue(verb.GetType(), args) ?? StrayArgument(verb.GetType(), args) ?? verb.Validate();
         if (problem != null) return meetsOtherRanks ? MpiSession.Refuse(problem) : Report(problem, reporter);
         try

@@ -84,6 +84,10 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         }
     }
 
+    /// <summary>
+    /// Values first (ranges, names, files), then which options act in the mode they select: that is the table in
+    /// <see cref="OptionTables.Train"/>, not a chain of conditions here, so that no option can be left out.
+    /// </summary>
     public string? Validate()
     {
         if (ValidateShared() is string problem) return problem;
@@ -97,28 +101,16 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
             return $"unknown wire format --index-format {IndexFormat} --value-format {ValueFormat}; index formats: int32, delta; value formats: fp32, fp16, bf16";
         if (KRule is not ("fixed" or "dynamic")) return $"--k-rule must be fixed or dynamic (got '{KRule}')";
         if (!CostModels.Contains(CostModel)) return $"unknown cost model '{CostModel}'; valid: {string.Join(", ", CostModels)}";
-        if (DynamicK && Dense) return "--k-rule dynamic needs a compressor (not --compressor none)";
-        if (DynamicK && Compressor is not ("topk" or "topk-approx")) return "--k-rule dynamic needs --compressor topk or topk-approx (it ranks candidates by magnitude)";
         if (KMax < 0) return $"--k-max must be at least 1 (got {KMax})";
         if (HeaderBytes < 1) return $"--header-bytes must be at least 1 (got {HeaderBytes}): without a fixed part the payload model always picks k = 1";
         if (PacketHeaderBytes < 0 || PacketBytes <= PacketHeaderBytes) return $"--packet-bytes ({PacketBytes}) must exceed --packet-header-bytes ({PacketHeaderBytes}) >= 0";
-        if ((MpiAlpha == null) != (MpiBeta == null)) return "--mpi-alpha and --mpi-beta go together";
         if (MpiAlpha is double a && !(a > 0 && double.IsFinite(a))) return $"--mpi-alpha must be a positive number of seconds (got {a})";
         if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
         if (!GradientExchanges.Names.Contains(Exchange)) return $"--exchange must be one of {string.Join(", ", GradientExchanges.Names)} (got '{Exchange}')";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
         if (!DeviceSelector.Options.Contains(Device)) return $"unknown --device '{Device}'; valid: {string.Join(", ", DeviceSelector.Options)}";
         if (!DevicePlacement.KernelOptions.Contains(SelectKernel)) return $"unknown --select-kernel '{SelectKernel}'; valid: {string.Join(", ", DevicePlacement.KernelOptions)}";
-        if (Device == "cuda" && SelectKernel == "simd") return "--select-kernel simd works on host memory, not with --device cuda; use --select-kernel torch (or auto)";
-        if (SelectKernel == "torch" && !DevicePlacement.TorchCompressors.Contains(Compressor))
-            return $"--select-kernel torch implements --compressor {string.Join(" and ", DevicePlacement.TorchCompressors)}, not {Compressor}";
-        if (DynamicK && K > 0) return "--k is the fixed rule's k; the dynamic rule chooses k per step up to --k-max";
-        // Options that the chosen mode would silently ignore (and record in summary.json as if they had acted).
-        if (!DynamicK && KMax > 0) return "--k-max bounds the dynamic rule (--k-rule dynamic); the fixed rule takes --k or --density";
-        if ((Dense || !GradientExchanges.UsesWireFormat(Exchange)) && (IndexFormat, ValueFormat) != ("int32", "fp32"))
-            return "--index-format/--value-format are the sparse allgather's wire format; " + (Dense ? "--compressor none sends dense fp32"
-                : Exchange == "allreduce" ? "--exchange allreduce sends dense fp32" : $"--exchange {Exchange} sends int32 indices and fp32 values");
-        if (Dense && WarmupEpochs > 0) return "--warmup-epochs warms up a compressor's density; --compressor none has none";
+        if (OptionTables.Train.Problem(this) is string modeProblem) return modeProblem;
         // A resumed run writes into the directory it resumes.
         return Resume != null ? OutputPaths.DirectoryProblem("--resume", Resume) : OutputPaths.DirectoryProblem("--out", Out);
     }

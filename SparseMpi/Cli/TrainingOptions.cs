@@ -45,7 +45,7 @@ public abstract class TrainingOptions
     [Option("density", Default = 0.01, HelpText = "Fraction of the d entries each rank sends per step (k = round(d * density)).")]
     public double Density { get; set; } = 0.01;
 
-    [Option('k', Default = 0, HelpText = "(also --k) Entries each rank sends per step; overrides --density when > 0.")]
+    [Option('k', Default = 0, HelpText = "(also --k) Entries each rank sends per step; instead of --density (give one of the two).")]
     public int K { get; set; }
 
     [Option("error-feedback", Default = "true", HelpText = "true: keep what was not sent and add it to the next step (Alistarh et al.); false: drop it.")]
@@ -95,7 +95,6 @@ public abstract class TrainingOptions
         if (MomentumMasking is not ("true" or "false")) return $"--momentum-masking must be true or false (got '{MomentumMasking}')";
         if (!double.IsFinite(Threshold) || Threshold < 0) return $"--threshold must be a finite number >= 0 (got {Threshold.ToString(CultureInfo.InvariantCulture)})";
         if (Compressor == "threshold" && Threshold == 0) return "--compressor threshold needs --threshold TAU > 0";
-        if (Compressor != "threshold" && Threshold != 0) return $"--threshold is the threshold compressor's tau; --compressor {Compressor} would ignore it";
         return null;
     }
 }

@@ -1,0 +1,186 @@
+using SparseMpi.Collectives.Sparse;
+using SparseMpi.Training.Devices;
+
+namespace SparseMpi.Cli;
+
+/// <summary>
+/// Which options act in which modes, for every verb: the one place that says it. A verb's Validate checks values
+/// (ranges, names, files) and then its table (<see cref="OptionTable.Problem"/>): an option given on the command
+/// line in a mode that would ignore it is refused, because a run that silently drops an option still records it
+/// (summary.json, the configuration) as if it had acted. Ranks compare every option listed here before any work
+/// (<see cref="OptionAgreement"/>). A new [Option] property must get a row: the tests fail until it has one.
+/// Rows are checked in order, and within a row the rules in order; the first broken rule is the error line.
+/// Each rule carries two example command lines (after the verb): one that breaks it and one that keeps it.
+/// </summary>
+public static class OptionTables
+{
+    // The rules train and hogwild share: a compressor's settings do nothing with --compressor none.
+    static readonly OptionRule DensityNeedsCompressor = When((TrainingOptions v) => !v.Dense,
+        "--density sets a compressor's k; --compressor none sends every entry", "--density 0.02 --compressor none", "--density 0.02");
+    static readonly OptionRule DensityOrK = When((TrainingOptions v) => v.K == 0,
+        "give --density or --k, not both (--k overrides --density)", "--density 0.02 --k 100", "--density 0.02");
+    static readonly OptionRule KNeedsCompressor = When((TrainingOptions v) => !v.Dense,
+        "--k is a compressor's k; --compressor none sends every entry", "--k 100 --compressor none", "--k 100");
+    static readonly OptionRule ErrorFeedbackNeedsCompressor = When((TrainingOptions v) => !v.Dense,
+        "--error-feedback keeps a compressor's unsent residual; --compressor none sends everything and has none",
+        "--error-feedback false --compressor none", "--error-feedback false");
+    static readonly OptionRule MaskingNeedsCompressor = When((TrainingOptions v) => !v.Dense,
+        "--momentum-masking masks the momentum of a compressor's sent entries; --compressor none masks nothing",
+        "--momentum-masking false --compressor none --momentum 0.5", "--momentum-masking false --momentum 0.5");
+    static readonly OptionRule MaskingNeedsMomentum = When((TrainingOptions v) => v.Momentum > 0,
+        "--momentum-masking masks the momentum of sent entries; with --momentum 0 there is none",
+        "--momentum-masking false --momentum 0", "--momentum-masking false --momentum 0.5");
+    static readonly OptionRule ThresholdNeedsThresholdCompressor = When((TrainingOptions v) => v.Compressor == "threshold",
+        v => $"--threshold is the threshold compressor's tau; --compressor {v.Compressor} would ignore it",
+        "--threshold 0.1 --compressor topk", "--threshold 0.1 --compressor threshold");
+
+    public static readonly OptionTable Train = new OptionTableBuilder<TrainVerb>()
+        .Always("model", "batch-size", "lr", "momentum", "seed", "eval-batch-size", "compressor", "epochs", "max-steps",
+            "log-every", "checkpoint-every", "fault-nan-step", "device",
+            // Every run accounts its modelled cost under all three models (cost_payload_bits, cost_packet_bits,
+            // cost_mpi_seconds), so the cost options act without the dynamic rule too. --cost-model itself is the
+            // rule's model, the summary's cost_model label, and for a compressor without --mpi-alpha/--mpi-beta
+            // whether the mpi model is fitted at start-up; the experiment scripts label fixed-rule runs with it.
+            "cost-model", "header-bytes", "packet-bytes", "packet-header-bytes")
+        .Paths("data", "resume")
+        .Path("out",
+            When((TrainVerb v) => v.Resume == null || SamePath(v.Out, v.Resume),
+                v => $"--out {v.Out} is ignored with --resume {v.Resume}: a resumed run writes into the directory it resumes",
+                "--out /tmp/sparsempi-ignored --resume /tmp", "--out /tmp --resume /tmp"))
+        .Only("density", DensityNeedsCompressor,
+            When((TrainVerb v) => !v.DynamicK,
+                "--density sets the fixed rule's k; the dynamic rule chooses k per step up to --k-max", "--density 0.02 --k-rule dynamic", "--density 0.02"),
+            DensityOrK)
+        .Only("k", KNeedsCompressor,
+            When((TrainVerb v) => !v.DynamicK,
+                "--k is the fixed rule's k; the dynamic rule chooses k per step up to --k-max", "--k 100 --k-rule dynamic", "--k 100"))
+        .Only("error-feedback", ErrorFeedbackNeedsCompressor)
+        .Only("momentum-masking", MaskingNeedsCompressor, MaskingNeedsMomentum)
+        .Only("threshold", ThresholdNeedsThresholdCompressor)
+        .Only("warmup-epochs",
+            When((TrainVerb v) => !v.Dense,
+                "--warmup-epochs warms up a compressor's density; --compressor none has none", "--warmup-epochs 2 --compressor none", "--warmup-epochs 2"),
+            When((TrainVerb v) => !v.DynamicK,
+                "--warmup-epochs warms up the fixed rule's density; the dynamic rule chooses k per step up to --k-max",
+                "--warmup-epochs 2 --k-rule dynamic", "--warmup-epochs 2"))
+        .Only("index-format", WireFormatRules("--index-format delta"))
+        .Only("value-format", WireFormatRules("--value-format fp16"))
+        .Only("exchange",
+            When((TrainVerb v) => !v.Dense,
+                "--exchange sums a compressor's selections; --compressor none sums the dense gradient with MPI_Allreduce",
+                "--exchange allreduce --compressor none", "--exchange allreduce"))
+        .Only("k-rule",
+            When((TrainVerb v) => !v.Dense,
+                "--k-rule chooses a compressor's k; --compressor none sends every entry", "--k-rule dynamic --compressor none", "--k-rule dynamic"),
+            When((TrainVerb v) => !v.DynamicK || v.Compressor is "topk" or "topk-approx",
+                "--k-rule dynamic needs --compressor topk or topk-approx (it ranks candidates by magnitude)",
+                "--k-rule dynamic --compressor randomk", "--k-rule dynamic --compressor topk-approx"))
+        .Only("k-max",
+            When((TrainVerb v) => v.DynamicK,
+                "--k-max bounds the dynamic rule (--k-rule dynamic); the fixed rule takes --k or --density", "--k-max 100", "--k-max 100 --k-rule dynamic"))
+        .Only("mpi-alpha",
+            When((TrainVerb v) => v.MpiBeta != null, "--mpi-alpha and --mpi-beta go together", "--mpi-alpha 1e-5", "--mpi-alpha 1e-5 --mpi-beta 1e-9"))
+        .Only("mpi-beta",
+            When((TrainVerb v) => v.MpiAlpha != null, "--mpi-alpha and --mpi-beta go together", "--mpi-beta 1e-9", "--mpi-beta 1e-9 --mpi-alpha 1e-5"))
+        .Only("select-kernel",
+            When((TrainVerb v) => !(v.Device == "cuda" && v.SelectKernel == "simd"),
+                "--select-kernel simd works on host memory, not with --device cuda; use --select-kernel torch (or auto)",
+                "--select-kernel simd --device cuda", "--select-kernel simd --device cpu"),
+            When((TrainVerb v) => v.SelectKernel != "torch" || DevicePlacement.TorchCompressors.Contains(v.Compressor),
+                v => $"--select-kernel torch implements --compressor {string.Join(" and ", DevicePlacement.TorchCompressors)}, not {v.Compressor}",
+                "--select-kernel torch --compressor randomk", "--select-kernel torch --compressor none"))
+        .Build();
+
+    // Without a sparse message there is no wire format: dense training and --exchange allreduce send fp32 floats.
+    static OptionRule[] WireFormatRules(string given) =>
+    [
+        When((TrainVerb v) => !v.Dense,
+            $"{given.Split(' ')[0]} is the sparse allgather's wire format; --compressor none sends dense fp32", $"{given} --compressor none", given),
+        When((TrainVerb v) => v.Exchange != "allreduce",
+            $"{given.Split(' ')[0]} is the sparse allgather's wire format; --exchange allreduce sends dense fp32", $"{given} --exchange allreduce", given),
+        When((TrainVerb v) => v.Exchange == "allreduce" || GradientExchanges.UsesWireFormat(v.Exchange),
+            $"{given.Split(' ')[0]} is the sparse allgather's wire format; the sparse allreduces (--exchange {string.Join(", ", GradientExchanges.SparseAllreduces)}) send int32 indices and fp32 values",
+            $"{given} --exchange ssar-rd", given),
+    ];
+
+    // --toy-gradient adds fixed integers to zero parameters: no data, no model gradient, no optimiser, no compressor
+    // (only whether the update is dense or sparse), no evaluation.
+    static OptionRule NotWithToy(string option, string example, string what) => When((HogwildVerb v) => !v.ToyGradient,
+        $"{option} {what}; --toy-gradient adds fixed integer updates and would ignore it", $"{example} --toy-gradient --updates 10", example);
+
+    public static readonly OptionTable Hogwild = new OptionTableBuilder<HogwildVerb>()
+        .Always("model", "seed", "compressor", "updates", "update")
+        .Paths("out")
+        .Path("data", NotWithToy("--data", "--data " + Training.Data.FashionMnist.DefaultDirectory, "names the training data"))
+        .Only("batch-size", NotWithToy("--batch-size", "--batch-size 32", "sizes the gradient's mini-batch"))
+        .Only("lr", NotWithToy("--lr", "--lr 0.1", "scales the gradient"))
+        .Only("momentum", NotWithToy("--momentum", "--momentum 0.5", "accumulates the gradient"))
+        .Only("eval-batch-size", NotWithToy("--eval-batch-size", "--eval-batch-size 500", "sizes the evaluation's batches"))
+        .Only("density", DensityNeedsCompressor, DensityOrK, NotWithToy("--density", "--density 0.02", "sets the compressor's k"))
+        .Only("k", KNeedsCompressor, NotWithToy("--k", "--k 100", "is the compressor's k"))
+        .Only("error-feedback", ErrorFeedbackNeedsCompressor, NotWithToy("--error-feedback", "--error-feedback false", "keeps the compressor's residual"))
+        .Only("momentum-masking", MaskingNeedsCompressor, MaskingNeedsMomentum)
+        .Only("threshold", ThresholdNeedsThresholdCompressor,
+            NotWithToy("--threshold", "--threshold 0.1 --compressor threshold", "is the threshold compressor's tau"))
+        .Only("epochs",
+            When((HogwildVerb v) => v.Updates == 0, "give --updates or --epochs, not both", "--epochs 2 --updates 10", "--epochs 2"),
+            When((HogwildVerb v) => !v.ToyGradient, "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)",
+                "--epochs 2 --toy-gradient", "--epochs 2"))
+        .Only("delay-ms",
+            When((HogwildVerb v) => v.InFlight == 0, "give --delay-ms or --in-flight, not both",
+                "--delay-ms 5 --delay-mode defer --in-flight 2", "--delay-ms 5 --delay-mode defer"))
+        .Only("delay-dist",
+            When((HogwildVerb v) => v.DelayMs > 0, "--delay-dist shapes the injected delay; without --delay-ms there is none",
+                "--delay-dist exp", "--delay-dist exp --delay-ms 2"))
+        .Only("delay-mode",
+            When((HogwildVerb v) => v.DelayMs > 0 || v.InFlight > 0,
+                v => $"--delay-mode {v.DelayMode} has nothing to delay: give --delay-ms MS{(v.DelayMode == "defer" ? " or --in-flight L" : "")}",
+                "--delay-mode defer", "--delay-mode defer --in-flight 2"))
+        .Only("in-flight",
+            When((HogwildVerb v) => v.DelayMode == "defer", "--in-flight needs --delay-mode defer", "--in-flight 2", "--in-flight 2 --delay-mode defer"),
+            When((HogwildVerb v) => v.InFlight <= v.MaxInFlight, v => $"--in-flight {v.InFlight} exceeds --max-in-flight {v.MaxInFlight}",
+                "--in-flight 100 --delay-mode defer --max-in-flight 4", "--in-flight 4 --delay-mode defer --max-in-flight 4"))
+        .Only("max-in-flight",
+            When((HogwildVerb v) => v.DelayMode == "defer",
+                "--max-in-flight bounds deferred updates (--delay-mode defer); with --delay-mode sleep a rank has one in flight",
+                "--max-in-flight 8 --delay-ms 2", "--max-in-flight 8 --delay-ms 2 --delay-mode defer"))
+        .Only("lr-policy",
+            When((HogwildVerb v) => !v.ToyGradient, v => $"--toy-gradient adds exact integers and cannot be scaled by --lr-policy {v.LrPolicy}",
+                "--lr-policy staleness-aware --toy-gradient --updates 10", "--lr-policy staleness-aware"))
+        .Only("eval-every", NotWithToy("--eval-every", "--eval-every 5", "sets when rank 0 evaluates"))
+        .Only("eval-samples", NotWithToy("--eval-samples", "--eval-samples 100", "sizes rank 0's evaluations"))
+        .Only("toy-gradient",
+            When((HogwildVerb v) => v.Updates > 0, "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)",
+                "--toy-gradient", "--toy-gradient --updates 10"))
+        .Build();
+
+    // The other verbs have one mode: every option acts. They are listed so that ranks compare all of them and a
+    // new option cannot be left out.
+    public static readonly OptionTable FitMpiCost = new OptionTableBuilder<FitMpiCostVerb>()
+        .Always("model", "index-format", "value-format", "repeat").Paths("json").Build();
+
+    public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
+        .Always("d", "densities", "formats", "repeat", "warmup", "seed").Paths("json").Build();
+
+    public static readonly OptionTable CheckMpi = new OptionTableBuilder<CheckMpiVerb>().Build();
+    public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed").Build();
+    public static readonly OptionTable BenchTopK = new OptionTableBuilder<BenchTopKVerb>().Always("d", "density", "repeat", "seed").Paths("json").Build();
+    public static readonly OptionTable SelfTestTopK = new OptionTableBuilder<SelfTestTopKVerb>().Always("seed", "large").Build();
+    public static readonly OptionTable Plot = new OptionTableBuilder<PlotVerb>().Always("labels", "target-loss", "title", "prefix").Paths("out").Build();
+    public static readonly OptionTable Report = new OptionTableBuilder<ReportVerb>().Always("network", "pair-ns", "title").Paths("out").Build();
+
+    public static IReadOnlyList<OptionTable> All { get; } =
+        [Train, Hogwild, FitMpiCost, BenchComm, CheckMpi, CheckSparse, BenchTopK, SelfTestTopK, Plot, Report];
+
+    static OptionRule When<T>(Func<T, bool> holds, string refusal, string violating, string satisfying) where T : class =>
+        OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);
+
+    static OptionRule When<T>(Func<T, bool> holds, Func<T, string> refusal, string violating, string satisfying) where T : class =>
+        OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);
+
+    static bool SamePath(string a, string b)
+    {
+        try { return Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { return a == b; }
+    }
+}
