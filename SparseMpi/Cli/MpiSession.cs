@@ -53,6 +53,14 @@ public static class MpiSession
             return 1;
         }
 
+        // Before any collective or output: processes that are each their own 1-rank world would not meet.
+        if (LauncherEnvironment.WorldSizeProblem(mpi.World.Size, mpi.LibraryName) is string mismatch)
+        {
+            if (LauncherEnvironment.Rank == 0) Console.Error.WriteLine($"sparsempi: error: {mismatch}");
+            mpi.Dispose();
+            return commandLineProblem != null ? 2 : 1;
+        }
+
         int code;
         try
         {
