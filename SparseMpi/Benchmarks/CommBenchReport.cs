@@ -34,11 +34,6 @@ public static class CommBenchReport
     }
 
     /// <summary>Writes the rows as a JSON array; readers never see a half-written file (temporary file, then rename).</summary>
-    public static void WriteJson(string path, IReadOnlyList<CommBenchRow> rows)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, JsonSerializer.Serialize(rows, Json));
-        File.Move(temp, full, overwrite: true);
-    }
+    public static void WriteJson(string path, IReadOnlyList<CommBenchRow> rows) =>
+        Metrics.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, Json));
 }

@@ -166,13 +166,7 @@ public sealed class BenchTopKVerb : IVerb
     }
 
     /// <summary>Readers never see a half-written file: write a temporary file next to it, then rename.</summary>
-    static void WriteAtomically(string path, string text)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, text);
-        File.Move(temp, full, overwrite: true);
-    }
+    static void WriteAtomically(string path, string text) => Metrics.AtomicFile.WriteAllText(path, text);
 }
 
 /// <summary>

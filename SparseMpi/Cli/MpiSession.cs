@@ -74,8 +74,15 @@ public static class MpiSession
         }
         catch (Exception e)
         {
-            string what = e is UsageException or MpiException or Sparsification.NonFiniteException ? e.Message : e.ToString();
-            Console.Error.WriteLine($"sparsempi: error on rank {mpi.World.Rank}: {what}");
+            // A write only rank 0 does (metrics, summary, TensorBoard) failing on a full disk or a quota: the
+            // user's problem, so one error line without a stack trace, once per job (only that rank writes).
+            if (e is IOException or UnauthorizedAccessException)
+                Console.Error.WriteLine($"sparsempi: error: cannot write results (rank {mpi.World.Rank}): {e.Message}");
+            else
+            {
+                string what = e is UsageException or MpiException or Sparsification.NonFiniteException ? e.Message : e.ToString();
+                Console.Error.WriteLine($"sparsempi: error on rank {mpi.World.Rank}: {what}");
+            }
             Console.Error.Flush();
             mpi.World.Abort(1);
             return 1;

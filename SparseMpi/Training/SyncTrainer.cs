@@ -93,7 +93,7 @@ public sealed class SyncTrainer
         if (_options.Resume != null && position.Step >= totalSteps)
             throw new CollectiveUsageException(
                 $"--resume {_runDir}: the run already ended at step {position.Step}; to continue it, give a larger --epochs (now {_options.Epochs}) or --max-steps", root);
-        using MetricsWriter? metrics = root ? new MetricsWriter(_runDir, _options.Resume != null ? position.Step : -1) : null;
+        using MetricsWriter? metrics = root ? new MetricsWriter(_runDir, _options.Resume != null ? position.Step : -1, _options.LogEvery) : null;
         TensorBoardLog? tensorBoard = root ? new TensorBoardLog(_runDir) : null;
         var summary = new RunSummary
         {
