@@ -117,8 +117,10 @@ public sealed class SyncTrainer
         var agreement = new double[3 * _world.Size];
         var packedBytes = new int[_world.Size];
         var stepWatch = new Stopwatch();
+        using var watchdog = StallWatchdog.Start(_world, _options.StallTimeout);
         for (long step = position.Step; step < totalSteps; step++)
         {
+            watchdog.Mark(step, "compute");
             if (step == position.Step)
             {
                 firstStepUnixTime = DateTime.UtcNow.Subtract(DateTime.UnixEpoch).TotalSeconds;
@@ -133,8 +135,10 @@ public sealed class SyncTrainer
             if (step == _options.FaultNanStep && root) InjectNaN(model);
 
             var stats = new StepStats();
+            watchdog.Mark(step, "select");
             bool finite = rule.Prepare(model, step, _options.Lr, ref stats) && float.IsFinite(loss);
             // All ranks learn together whether any gradient was bad, so they stop together instead of hanging.
+            watchdog.Mark(step, "wait");
             long tAgree = Stopwatch.GetTimestamp();
             _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, rule.PackedBytes], agreement);
             double msAgree = Stopwatch.GetElapsedTime(tAgree).TotalMilliseconds;
@@ -151,6 +155,7 @@ public sealed class SyncTrainer
                     (lastCheckpointStep >= 0 ? $"; the last checkpoint (step {lastCheckpointStep}) is intact" : ""), root);
             double meanLoss = lossSum / _world.Size;
 
+            watchdog.Mark(step, "comm");
             rule.ExchangeAndApply(model, packedBytes, ref stats);
             stats.MsWait = msAgree;
             cumulativeBytes += stats.BytesSent;
@@ -184,6 +189,7 @@ public sealed class SyncTrainer
             bool epochEnd = done % stepsPerEpoch == 0;
             if (epochEnd || done == totalSteps)
             {
+                watchdog.Mark(step, "evaluate");
                 var eval = Evaluate(model, data.Test);
                 var epochResult = new EpochResult(at.Epoch + 1, done, eval.Accuracy, eval.Loss, meanLoss, cumulativeBytes,
                     position.WallSeconds + wall.Elapsed.TotalSeconds);
@@ -193,6 +199,7 @@ public sealed class SyncTrainer
             }
             if (_options.CheckpointEvery > 0 && (done % _options.CheckpointEvery == 0 || done == totalSteps))
             {
+                watchdog.Mark(step, "checkpoint");
                 var next = batches.Position;
                 Checkpoint.Save(_world, _runDir, configuration, configHash,
                     new TrainingPosition(done, next.Epoch, next.Step, cumulativeBytes, position.WallSeconds + wall.Elapsed.TotalSeconds,
@@ -202,6 +209,7 @@ public sealed class SyncTrainer
             }
         }
 
+        watchdog.Mark(totalSteps, "finish");
         VerifyIdenticalParameters(model);
         if (root)
         {
