@@ -8,5 +8,5 @@ public sealed class MpiException(string function, int errorCode, string errorStr
     public int ErrorCode { get; } = errorCode;
 }
 
-/// <summary>The MPI library could not be found or loaded; the message names everything that was tried.</summary>
+/// <summary>The MPI library could not be found or loaded, or is not an MPI library; the message says which and what was tried.</summary>
 public sealed class MpiLibraryNotFoundException(string message) : Exception(message);

@@ -29,7 +29,7 @@ public sealed unsafe class MpiRuntime : IDisposable
     {
         LibraryName = name;
         Abi = abi;
-        Fn = new MpiFunctions(lib);
+        Fn = new MpiFunctions(lib, name);
         int initialized;
         Check(Fn.Initialized(&initialized), "MPI_Initialized");
         int provided = 0;

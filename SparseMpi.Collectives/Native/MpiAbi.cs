@@ -75,7 +75,8 @@ internal sealed class OpenMpiAbi : MpiAbi
         };
     }
 
-    nint Symbol(string name) => System.Runtime.InteropServices.NativeLibrary.GetExport(_lib, name);
+    nint Symbol(string name) => System.Runtime.InteropServices.NativeLibrary.TryGetExport(_lib, name, out nint address) ? address
+        : throw new MpiLibraryNotFoundException($"the Open MPI library does not export {name}: it is not a complete Open MPI (set {MpiLibraryLoader.OverrideVariable} to another libmpi)");
 
     public override MpiFlavor Flavor => MpiFlavor.OpenMpi;
     public override nint CommWorld { get; }

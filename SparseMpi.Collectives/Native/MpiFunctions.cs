@@ -42,9 +42,15 @@ internal sealed unsafe class MpiFunctions
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint, int> Recv;
     public readonly delegate* unmanaged<void*, int*, int*, nint, void*, int*, int*, nint, nint, int> Alltoallv;
 
-    public MpiFunctions(nint lib)
+    /// <summary>
+    /// Resolves every function from <paramref name="lib"/> (loaded as <paramref name="libraryName"/>). A library
+    /// that lacks one (not MPI at all, or older than MPI-3) is one clear error, not an EntryPointNotFoundException.
+    /// </summary>
+    public MpiFunctions(nint lib, string libraryName)
     {
-        nint F(string name) => NativeLibrary.GetExport(lib, name);
+        nint F(string name) => NativeLibrary.TryGetExport(lib, name, out nint address) ? address
+            : throw new MpiLibraryNotFoundException(
+                $"{libraryName} does not export {name}: it is not an MPI-3 library (set {MpiLibraryLoader.OverrideVariable} to your MPI's libmpi, or unset it)");
         Initialized = (delegate* unmanaged<int*, int>)F("MPI_Initialized");
         Finalized = (delegate* unmanaged<int*, int>)F("MPI_Finalized");
         InitThread = (delegate* unmanaged<int*, byte***, int, int*, int>)F("MPI_Init_thread");

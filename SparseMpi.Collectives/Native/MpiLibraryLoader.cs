@@ -43,6 +43,11 @@ internal static class MpiLibraryLoader
                 tried.Add($"{name} ({(err == 0 ? "not found" : Marshal.PtrToStringUTF8(err))})");
                 continue;
             }
+            // A library that loads but is not MPI (a wrong SPARSEMPI_MPI_LIB) must be one line, not a missing
+            // entry point with a stack trace on every rank.
+            if (!NativeLibrary.TryGetExport(handle, "MPI_Init_thread", out _))
+                throw new MpiLibraryNotFoundException(
+                    $"{name} is not an MPI library (it does not export MPI_Init_thread){(getEnv(OverrideVariable) is { Length: > 0 } ? $"; check {OverrideVariable}" : "")}");
             MpiAbi abi = NativeLibrary.TryGetExport(handle, "ompi_mpi_comm_world", out _)
                 ? new OpenMpiAbi(handle)
                 : new MpichAbi();

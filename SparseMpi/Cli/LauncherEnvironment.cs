@@ -22,4 +22,30 @@ public static class LauncherEnvironment
             return 0;
         }
     }
+
+    /// <summary>
+    /// The number of ranks the launcher started, where it says so (Open MPI's mpiexec: OMPI_COMM_WORLD_SIZE;
+    /// MPICH's Hydra: PMI_SIZE); null when no launcher says.
+    /// </summary>
+    public static int? LaunchedSize
+    {
+        get
+        {
+            foreach (string name in (string[])["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"])
+                if (int.TryParse(Environment.GetEnvironmentVariable(name), out int size) && size > 0) return size;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Null when MPI_Init's world size is the launcher's; else one line. An MPI library that is not the launcher's
+    /// (SPARSEMPI_MPI_LIB naming MPICH under Open MPI's mpiexec, or the reverse) does not fail: it starts every
+    /// process as its own 1-rank job, and N such jobs would write the same run directory at once.
+    /// </summary>
+    public static string? WorldSizeProblem(int worldSize, string library)
+    {
+        if (LaunchedSize is not int launched || launched == worldSize) return null;
+        return $"the launcher started {launched} ranks but MPI ({library}) sees {worldSize}: the MPI library is not the one " +
+            "of the launcher (check SPARSEMPI_MPI_LIB and that mpiexec/srun belong to the same MPI)";
+    }
 }

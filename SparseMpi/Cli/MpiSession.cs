@@ -56,6 +56,14 @@ public static class MpiSession
             return 1;
         }
 
+        // Before any collective or output: processes that are each their own 1-rank world would not meet.
+        if (LauncherEnvironment.WorldSizeProblem(mpi.World.Size, mpi.LibraryName) is string mismatch)
+        {
+            if (LauncherEnvironment.Rank == 0) Console.Error.WriteLine($"sparsempi: error: {mismatch}");
+            mpi.Dispose();
+            return commandLineProblem != null ? 2 : 1;
+        }
+
         int code;
         try
         {
@@ -69,8 +77,15 @@ public static class MpiSession
         }
         catch (Exception e)
         {
-            string what = e is UsageException or MpiException ? e.Message : e.ToString();
-            Console.Error.WriteLine($"sparsempi: error on rank {mpi.World.Rank}: {what}");
+            // A write only rank 0 does (metrics, summary, TensorBoard) failing on a full disk or a quota: the
+            // user's problem, so one error line without a stack trace, once per job (only that rank writes).
+            if (e is IOException or UnauthorizedAccessException)
+                Console.Error.WriteLine($"sparsempi: error: cannot write results (rank {mpi.World.Rank}): {e.Message}");
+            else
+            {
+                string what = e is UsageException or MpiException ? e.Message : e.ToString();
+                Console.Error.WriteLine($"sparsempi: error on rank {mpi.World.Rank}: {what}");
+            }
             Console.Error.Flush();
             mpi.World.Abort(1);
             return 1;

@@ -36,7 +36,7 @@ public static class OptionTables
 
     public static readonly OptionTable Train = new OptionTableBuilder<TrainVerb>()
         .Always("model", "batch-size", "lr", "momentum", "seed", "eval-batch-size", "compressor", "epochs", "max-steps",
-            "log-every", "checkpoint-every", "fault-nan-step", "device",
+            "log-every", "checkpoint-every", "fault-nan-step", "device", "stall-timeout",
             // Every run accounts its modelled cost under all three models (cost_payload_bits, cost_packet_bits,
             // cost_mpi_seconds), so the cost options act without the dynamic rule too. --cost-model itself is the
             // rule's model, the summary's cost_model label, and for a compressor without --mpi-alpha/--mpi-beta
@@ -109,7 +109,7 @@ public static class OptionTables
         $"{option} {what}; --toy-gradient adds fixed integer updates and would ignore it", $"{example} --toy-gradient --updates 10", example);
 
     public static readonly OptionTable Hogwild = new OptionTableBuilder<HogwildVerb>()
-        .Always("model", "seed", "compressor", "updates", "update")
+        .Always("model", "seed", "compressor", "updates", "update", "stall-timeout")
         .Paths("out")
         .Path("data", NotWithToy("--data", "--data " + Training.Data.FashionMnist.DefaultDirectory, "names the training data"))
         .Only("batch-size", NotWithToy("--batch-size", "--batch-size 32", "sizes the gradient's mini-batch"))

@@ -28,6 +28,9 @@ public sealed class PlotVerb : IVerb
     public string? Validate()
     {
         if (TargetLoss is double t && !(t > 0 && double.IsFinite(t))) return $"--target-loss must be a positive number (got {t})";
+        // The prefix is joined to --out: a separator or '..' would write the plots outside it.
+        if (Prefix.IndexOfAny(['/', '\\']) >= 0 || Prefix.Contains(".."))
+            return $"--prefix '{Prefix}' must be a plain file-name prefix (no '/', '\\' or '..'): the files go into --out";
         var runs = Runs.ToList();
         foreach (string r in runs)
             if (!File.Exists(Path.Combine(r, "summary.json"))) return $"{r}: no summary.json (not a finished run directory)";

@@ -74,7 +74,8 @@ public static class Program
             if (reporter) new Parser(s => s.HelpWriter = Console.Out).ParseArguments(args, Verbs);
             return 0;
         }
-        string first = errors.Count == 0 ? "invalid command line" : Describe(errors[0]);
+        string first = errors.Count == 0 ? "invalid command line"
+            : errors[0] is BadFormatConversionError f ? OptionValues.BadValue(Name(f.NameInfo), args) : Describe(errors[0]);
         string problem = $"{first} (see 'sparsempi --help' or 'sparsempi help VERB')";
         return meetsOtherRanks ? MpiSession.Refuse(problem) : Report(problem, reporter);
     }

@@ -57,6 +57,9 @@ public abstract class TrainingOptions
     [Option("threshold", Default = 0.0, HelpText = "For --compressor threshold: send every entry with |acc| >= this (at most k of them).")]
     public double Threshold { get; set; }
 
+    [Option("stall-timeout", Default = 300.0, HelpText = "End the job (MPI_Abort, one line naming rank, step and phase) when a rank makes no progress for this many seconds: a stopped or dead peer, a cut link (0: wait forever).")]
+    public double StallTimeout { get; set; } = 300;
+
     public static readonly string[] Compressors = ["none", "topk", "topk-approx", "randomk", "threshold"];
 
     public bool Dense => Compressor == "none";
@@ -68,7 +71,7 @@ public abstract class TrainingOptions
     {
         c.Model = Model; c.Data = Data; c.BatchSize = BatchSize; c.Lr = Lr; c.Momentum = Momentum; c.Seed = Seed;
         c.Out = Out; c.EvalBatchSize = EvalBatchSize; c.Compressor = Compressor; c.Density = Density; c.K = K;
-        c.ErrorFeedback = UseErrorFeedback; c.MomentumMasking = UseMomentumMasking; c.Threshold = Threshold;
+        c.ErrorFeedback = UseErrorFeedback; c.MomentumMasking = UseMomentumMasking; c.Threshold = Threshold; c.StallTimeout = StallTimeout;
         return c;
     }
 
@@ -81,6 +84,7 @@ public abstract class TrainingOptions
         if (!(Momentum >= 0 && Momentum < 1)) return $"--momentum must be in [0, 1) (got {Momentum.ToString(CultureInfo.InvariantCulture)})";
         if (EvalBatchSize < 1) return $"--eval-batch-size must be at least 1 (got {EvalBatchSize})";
         if (string.IsNullOrWhiteSpace(Out)) return "--out must name a directory";
+        if (!(StallTimeout >= 0 && StallTimeout <= 1e6)) return $"--stall-timeout must be a number of seconds in [0, 1000000] (0: off; got {StallTimeout.ToString(CultureInfo.InvariantCulture)})";
         if (FashionMnist.FindProblem(Data) is string dataProblem) return dataProblem;
         return null;
     }

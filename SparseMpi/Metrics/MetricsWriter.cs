@@ -5,8 +5,8 @@ namespace SparseMpi.Metrics;
 
 /// <summary>
 /// Appends per-step records to DIR/metrics.jsonl and DIR/metrics.csv (rank 0 only). Lines are flushed as they
-/// are written, so a crashed run keeps every step it logged. On resume, records after the checkpoint's step are
-/// dropped first, so the files read as one uninterrupted run.
+/// are written, so a crashed run keeps every step it logged. On resume, records the resumed run will write again
+/// are dropped first, so the files read as one uninterrupted run: exactly one record per logged step.
 /// </summary>
 public sealed class MetricsWriter : IDisposable
 {
@@ -16,9 +16,13 @@ public sealed class MetricsWriter : IDisposable
 
     readonly StreamWriter _jsonl;
     readonly StreamWriter _csv;
+    readonly int _logEvery;
 
-    public MetricsWriter(string directory, long resumeAfterStep = -1)
+    /// <param name="resumeAfterStep">The checkpoint's step (steps done), or -1 for a fresh run.</param>
+    /// <param name="logEvery">The run's --log-every: which records an uninterrupted run has before that step.</param>
+    public MetricsWriter(string directory, long resumeAfterStep = -1, int logEvery = 1)
     {
+        _logEvery = logEvery;
         Directory.CreateDirectory(directory);
         string jsonlPath = Path.Combine(directory, "metrics.jsonl");
         string csvPath = Path.Combine(directory, "metrics.csv");
@@ -45,7 +49,15 @@ public sealed class MetricsWriter : IDisposable
             r.CumulativeBytesSent.ToString(c), r.SamplesPerSecond.ToString("F1", c)));
     }
 
-    static void TruncateAfter(string path, long step, bool header)
+    /// <summary>
+    /// Whether a record of step <paramref name="s"/> (0-based index of the step it logs) survives a resume from a
+    /// checkpoint after <paramref name="stepsDone"/> steps: the resumed run writes step stepsDone and later again,
+    /// and a run that ended early (--max-steps) wrote a final record at a step that is not a multiple of
+    /// --log-every, which the uninterrupted run does not have.
+    /// </summary>
+    bool Kept(long s, long stepsDone) => s < stepsDone && s % _logEvery == 0;
+
+    void TruncateAfter(string path, long step, bool header)
     {
         if (!File.Exists(path)) return;
         var kept = new List<string>();
@@ -54,7 +66,7 @@ public sealed class MetricsWriter : IDisposable
         {
             if (header && first) { kept.Add(line); first = false; continue; }
             first = false;
-            if (StepOf(line, header) is long s && s <= step) kept.Add(line);
+            if (StepOf(line, header) is long s && Kept(s, step)) kept.Add(line);
         }
         AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
     }

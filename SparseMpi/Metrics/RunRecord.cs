@@ -39,13 +39,33 @@ public sealed class RunRecord
         catch (JsonException e) { throw new UsageException($"{summaryPath} is not valid JSON: {e.Message}"); }
         var steps = new List<StepRecord>();
         string metricsPath = Path.Combine(directory, "metrics.jsonl");
+        bool hogwild = (string?)summary["mode"] == "hogwild";
         if (File.Exists(metricsPath))
+        {
+            int number = 0;
+            // A finished run has no torn line (a resume drops the torn last line of a crash first), so a line that
+            // is not a record is damage: plotting around it would draw wrong curves without a word.
             foreach (string line in File.ReadLines(metricsPath))
             {
+                number++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                try { steps.Add(JsonSerializer.Deserialize<StepRecord>(line, Json.Line)!); }
-                catch (JsonException) { } // the torn last line of a crashed run
+                // Hogwild runs log accuracy points (keyed by updates), synchronous runs step records.
+                string key = hogwild ? "updates" : "step";
+                string? problem = null;
+                try
+                {
+                    if (JsonNode.Parse(line) is not JsonObject o) problem = "not a JSON object";
+                    else if (o[key] is not JsonValue v || !v.TryGetValue(out long _)) problem = $"no integer \"{key}\"";
+                    else if (!hogwild) steps.Add(o.Deserialize<StepRecord>(Json.Line)!);
+                }
+                catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+                {
+                    problem = e.Message.Split('\n')[0].TrimEnd('.');
+                }
+                if (problem != null)
+                    throw new UsageException($"{metricsPath} line {number}: not a metrics record ({problem})");
             }
+        }
         var epochs = summary["epoch_results"]?.Deserialize<List<EpochResult>>(Json.Line) ?? [];
         return new RunRecord
         {

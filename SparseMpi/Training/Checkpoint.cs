@@ -33,31 +33,79 @@ public static class Checkpoint
         double WallSeconds, int Ranks, string Configuration, long ConfigurationHash,
         double CostPayloadBits, double CostPacketBits, double CostMpiSeconds);
 
-    /// <summary>Collective: writes a checkpoint of the current state and makes it the latest one.</summary>
+    /// <summary>
+    /// Collective: writes a checkpoint of the current state and makes it the latest one. A write that fails on any
+    /// rank (a full disk, a quota) stops every rank with one line from the lowest failing rank: the incomplete step
+    /// directory is removed and latest.json still names the previous checkpoint, which stays valid.
+    /// </summary>
     public static void Save(Communicator world, string runDir, string configuration, long configHash,
         TrainingPosition position, ReadOnlySpan<float> parameters, IUpdateRule rule)
     {
         string root = Directory(runDir);
         string name = $"step-{position.Step:D9}";
         string dir = Path.Combine(root, name);
-        System.IO.Directory.CreateDirectory(dir);
-        if (world.Rank == 0)
+        float[]? copy = world.Rank == 0 ? parameters.ToArray() : null;
+        // The agreement replaces a barrier: every rank's file is on disk before the checkpoint is declared complete.
+        AgreeOnWrite(world, root, dir, position.Step, () =>
         {
-            float[] copy = parameters.ToArray();
-            WriteSealed(Path.Combine(dir, "params.bin"), configHash, world.Size, position, w => CheckpointIo.WriteFloats(w, copy));
-        }
-        WriteSealed(Path.Combine(dir, $"rank-{world.Rank:D4}.bin"), configHash, world.Size, position, rule.WriteState);
-        world.Barrier(); // every rank's file is on disk before the checkpoint is declared complete
-        if (world.Rank == 0)
+            System.IO.Directory.CreateDirectory(dir);
+            if (copy != null)
+                WriteSealed(Path.Combine(dir, "params.bin"), configHash, world.Size, position, w => CheckpointIo.WriteFloats(w, copy));
+            WriteSealed(Path.Combine(dir, $"rank-{world.Rank:D4}.bin"), configHash, world.Size, position, rule.WriteState);
+        });
+        // latest.json alone makes the new checkpoint current; if even that small write fails, the old one still is.
+        AgreeOnWrite(world, root, dir, position.Step, () =>
         {
+            if (world.Rank != 0) return;
             var latest = new Latest(name, position.Step, position.Epoch, position.StepInEpoch, position.CumulativeBytesSent,
                 position.WallSeconds, world.Size, configuration, configHash,
                 position.CostPayloadBits, position.CostPacketBits, position.CostMpiSeconds);
             Json.WriteFile(Path.Combine(root, LatestFile), latest);
+        });
+        if (world.Rank == 0)
             foreach (string old in System.IO.Directory.EnumerateDirectories(root, "step-*"))
                 if (Path.GetFileName(old) != name) System.IO.Directory.Delete(old, recursive: true);
-        }
         world.Barrier();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on every rank; if it failed with an I/O error on any, rank 0 removes the
+    /// incomplete <paramref name="stepDir"/> (after every rank has stopped writing into it) and all ranks throw the
+    /// same <see cref="CollectiveUsageException"/>, reported once, by the lowest failing rank.
+    /// </summary>
+    static void AgreeOnWrite(Communicator world, string root, string stepDir, long step, Action write)
+    {
+        string? problem = null;
+        try { write(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problem = WithoutPath(e.Message); }
+        int firstFailing = world.Allreduce(problem == null ? int.MaxValue : world.Rank, ReduceOp.Min);
+        if (firstFailing == int.MaxValue) return;
+        if (world.Rank == 0)
+        {
+            try { if (System.IO.Directory.Exists(stepDir)) System.IO.Directory.Delete(stepDir, recursive: true); }
+            catch (IOException) { } // nothing more can be done; latest.json does not name it either way
+        }
+        world.Barrier(); // the reporter's line below says the directory is gone: let rank 0 finish removing it
+        throw new CollectiveUsageException(
+            $"cannot write checkpoint step {step} in {root}: {problem}; removed the incomplete {Path.GetFileName(stepDir)}; {PreviousCheckpoint(root)}",
+            world.Rank == firstFailing);
+    }
+
+    /// <summary>
+    /// .NET's "No space left on device : '/run/checkpoints/step-N/.rank-0000.bin.123.tmp'" without the temporary
+    /// file's path: the message names the checkpoint directory already.
+    /// </summary>
+    static string WithoutPath(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"\s*:\s*'[^']*'\s*$", "");
+
+    /// <summary>What latest.json still names, for the failure message.</summary>
+    static string PreviousCheckpoint(string root)
+    {
+        try
+        {
+            var latest = JsonSerializer.Deserialize<Latest>(File.ReadAllText(Path.Combine(root, LatestFile)), Json.Indented);
+            return latest != null ? $"the previous checkpoint (step {latest.Step}) is intact" : "there is no earlier checkpoint";
+        }
+        catch (Exception e) when (e is IOException or JsonException) { return "there is no earlier checkpoint"; }
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public static class DistributedEvaluation
         Span<double> sums = stackalloc double[3];
         if (count > 0)
         {
-            var e = model.Evaluate(test.Slice(start, count), batchSize);
+            var e = model.Evaluate(test, start, count, batchSize); // in place: no per-evaluation copy of the slice
             sums[0] = e.Accuracy * e.Samples;
             sums[1] = e.Loss * e.Samples;
             sums[2] = e.Samples;

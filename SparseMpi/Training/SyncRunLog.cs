@@ -50,7 +50,7 @@ public sealed class SyncRunLog : IDisposable
         _processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
         _cumulativeBytes = start.CumulativeBytesSent;
         bool resumed = options.Resume != null;
-        _metrics = _root ? new MetricsWriter(runDir, resumed ? start.Step : -1) : null;
+        _metrics = _root ? new MetricsWriter(runDir, resumed ? start.Step : -1, options.LogEvery) : null;
         _tensorBoard = _root ? new TensorBoardLog(runDir) : null;
         int k = options.Dense ? d : options.KFor(d);
         _summary = new RunSummary

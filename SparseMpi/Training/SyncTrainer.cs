@@ -46,12 +46,16 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     double[] _agreement = [];
     int[] _announcements = [];
     long _lastCheckpointStep = -1;
+    StallWatchdog _watchdog = null!; // the run's, set by Run
 
     public int Run()
     {
         Setup();
+        using var watchdog = StallWatchdog.Start(_world, options.StallTimeout);
+        _watchdog = watchdog;
         for (long step = _start.Step; step < _totalSteps; step++)
         {
+            watchdog.Mark(step, "compute");
             if (step == _start.Step) _log.FirstStep();
             long started = Stopwatch.GetTimestamp(), collectives = _world.CollectiveCalls;
             StepOutcome outcome = Step(step);
@@ -59,7 +63,10 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
 
             long done = step + 1;
             if (done % _batches.StepsPerEpoch == 0 || done == _totalSteps)
+            {
+                watchdog.Mark(step, "evaluate");
                 _log.Epoch(outcome.At.Epoch + 1, done, DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize), outcome.MeanLoss);
+            }
             if (outcome.StopSignal != 0 && done < _totalSteps) // a signal at the last step changes nothing
             {
                 Interrupt(done, outcome.StopSignal);
@@ -68,6 +75,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             if (options.CheckpointEvery > 0 && (done % options.CheckpointEvery == 0 || done == _totalSteps))
                 SaveCheckpoint(done);
         }
+        watchdog.Mark(_totalSteps, "finish");
         VerifyIdenticalParameters();
         _log.Placement = RunPlacement.Gather(mpi, _placement.Device); // collective
         _log.Finish(_model, _rule, _fit);
@@ -89,8 +97,11 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         if (step == options.FaultNanStep && _root) InjectNaN(_model);
 
         var stats = new StepStats();
+        _watchdog.Mark(step, "select");
         bool finite = _rule.Prepare(_model, step, options.Lr, ref stats) && float.IsFinite(loss);
+        _watchdog.Mark(step, "wait");
         var (meanLoss, stop) = Agree(step, at, finite, loss, ref stats);
+        _watchdog.Mark(step, "comm");
         _rule.ExchangeAndApply(_model, _announcements, ref stats);
         return new StepOutcome(at, meanLoss, msCompute, stats, stop);
     }
@@ -173,6 +184,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
 
     void SaveCheckpoint(long done)
     {
+        _watchdog.Mark(done - 1, "checkpoint");
         var next = _batches.Position;
         Checkpoint.Save(_world, _runDir, _configuration, _configHash, _log.Position(done, next), ParametersOnHost(), _rule);
         _lastCheckpointStep = done;

@@ -26,6 +26,8 @@ public abstract class TrainingConfig
     public bool ErrorFeedback { get; set; }
     public bool MomentumMasking { get; set; }
     public double Threshold { get; set; }
+    /// <summary>Seconds without progress after which a rank ends the job (<see cref="StallWatchdog"/>); 0: off.</summary>
+    public double StallTimeout { get; set; }
 
     public bool Dense => Compressor == "none";
 

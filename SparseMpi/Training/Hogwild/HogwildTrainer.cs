@@ -49,6 +49,8 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
                 $"lr {options.LrPolicy}, delay {(options.FixedInFlight ? $"{options.InFlight} updates in flight per rank" : $"{options.DelayMs} ms")} {options.DelayDist} ({options.DelayMode}), {total} updates");
         evaluator?.EvaluateNow(shared); // the starting point, before the clock runs
 
+        // Progress is the shared applied counter: while any rank writes, no rank is stalled.
+        using var watchdog = StallWatchdog.Start(_world, options.StallTimeout, () => shared.Applied, new PeerProgress(shared, _world.Size, total).Stalled);
         _world.Barrier();
         double start = mpi.Wtime();
         // CPU time as well as wall time: on a shared machine other processes stretch the wall clock, not our CPU seconds.
@@ -64,7 +66,9 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
                 Console.WriteLine($"updates {shared.Applied}/{total}, {shared.Applied / (mpi.Wtime() - start):F0} updates/s{accuracy}");
             }
         }
+        watchdog.Mark(0, "updates");
         worker.Run(root ? RootDuties : null);
+        watchdog.Mark(0, root ? "waiting for the other ranks' last updates" : "final barrier");
         if (root)
         {
             // Rank 0 keeps evaluating at the interval until the other ranks have written their last updates.
@@ -87,6 +91,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
                 " (lower --lr)", root);
         }
 
+        watchdog.Mark(0, "final evaluation");
         // Final evaluation with every worker stopped, shared out over the ranks.
         shared.Parameters.CopyTo(model.ParameterSpan);
         Evaluation final = data != null ? DistributedEvaluation.Evaluate(_world, model, data.Test, options.EvalBatchSize) : default;

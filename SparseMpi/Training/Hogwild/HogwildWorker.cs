@@ -214,6 +214,7 @@ public sealed class HogwildWorker
         Staleness.Add(applied - 1 - update.SnapshotCounter);
         Updates++;
         EntriesWritten += update.Count;
+        _shared.PublishRankProgress(_rank, Updates, EntriesWritten); // read by the watchdog's PeerProgress
         SecondsWrite += Stopwatch.GetElapsedTime(t).TotalSeconds;
     }
 

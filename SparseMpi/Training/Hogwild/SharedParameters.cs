@@ -10,6 +10,7 @@ namespace SparseMpi.Training.Hogwild;
 ///   [0]      applied counter  (long): updates written so far; Interlocked.Increment after each write
 ///   [128]    claimed counter  (long): update slots handed out; a rank claims one before it starts an update
 ///   [256]    stop record      (3 longs): 0 = running, else 1 + the rank that stopped; the update; the reason
+///   [384]    one slot per rank (2 longs): updates it applied, entries it wrote (written by its owner only)
 ///   [page]   the d parameters (float)
 /// </code>
 /// Each counter sits alone in a 128-byte block so the hottest line (applied) is not also the line others write
@@ -19,29 +20,30 @@ namespace SparseMpi.Training.Hogwild;
 public sealed unsafe class SharedParameters : IDisposable
 {
     const int Block = 128;
-    const int AppliedOffset = 0, ClaimedOffset = Block, StopOffset = 2 * Block;
+    const int AppliedOffset = 0, ClaimedOffset = Block, StopOffset = 2 * Block, RankSlotsOffset = 3 * Block;
     const int Page = 4096;
-
-    /// <summary>The parameters start on the first page after the counters and the stop record.</summary>
-    const long ParameterOffset = (3 * Block + Page - 1) / Page * Page;
 
     readonly SharedWindow _window;
     readonly byte* _base;
+    readonly int _ranks;
 
     public int D { get; }
 
     /// <summary>Reason codes in the stop record.</summary>
     public enum StopReason : long { None = 0, NonFiniteLoss = 1, NonFiniteUpdate = 2 }
 
-    SharedParameters(SharedWindow window, byte* baseAddress, int d)
+    SharedParameters(SharedWindow window, byte* baseAddress, int d, int ranks)
     {
         _window = window;
         _base = baseAddress;
         D = d;
+        _ranks = ranks;
     }
 
-    /// <summary>Bytes rank 0 allocates for <paramref name="d"/> parameters.</summary>
-    public static long Bytes(int d) => ParameterOffset + 4L * d;
+    static long ParameterOffset(int ranks) => (RankSlotsOffset + (long)ranks * Block + Page - 1) / Page * Page;
+
+    /// <summary>Bytes rank 0 allocates for <paramref name="d"/> parameters and <paramref name="ranks"/> ranks.</summary>
+    public static long Bytes(int d, int ranks) => ParameterOffset(ranks) + 4L * d;
 
     /// <summary>
     /// Collective over <paramref name="node"/> (a node-local communicator): allocates the window, lets rank 0
@@ -50,19 +52,19 @@ public sealed unsafe class SharedParameters : IDisposable
     public static SharedParameters Create(Communicator node, ReadOnlySpan<float> initial)
     {
         int d = initial.Length;
-        var window = node.AllocateShared(node.Rank == 0 ? Bytes(d) : 0);
+        var window = node.AllocateShared(node.Rank == 0 ? Bytes(d, node.Size) : 0);
         try
         {
             var (address, bytes) = window.Segment(0);
-            if (bytes < Bytes(d))
-                throw new InvalidOperationException($"the shared segment of rank 0 has {bytes} bytes, {Bytes(d)} expected");
+            if (bytes < Bytes(d, node.Size))
+                throw new InvalidOperationException($"the shared segment of rank 0 has {bytes} bytes, {Bytes(d, node.Size)} expected");
             // A passive-target epoch for the whole run: MPI_Win_sync then orders our stores and loads with the
             // other ranks' (the MPI-3 unified model's recipe for direct load/store access).
             window.LockAll();
-            var shared = new SharedParameters(window, (byte*)address, d);
+            var shared = new SharedParameters(window, (byte*)address, d, node.Size);
             if (node.Rank == 0)
             {
-                new Span<byte>(shared._base, (int)ParameterOffset).Clear(); // the counters and the stop record
+                new Span<byte>(shared._base, (int)ParameterOffset(node.Size)).Clear();
                 initial.CopyTo(shared.Parameters);
             }
             window.Sync();
@@ -78,7 +80,7 @@ public sealed unsafe class SharedParameters : IDisposable
     }
 
     /// <summary>The shared parameters. Other ranks read and write them concurrently: Hogwild.</summary>
-    public Span<float> Parameters => new(_base + ParameterOffset, D);
+    public Span<float> Parameters => new(_base + ParameterOffset(_ranks), D);
 
     ref long Word(int offset) => ref Unsafe.AsRef<long>(_base + offset);
 
@@ -93,6 +95,8 @@ public sealed unsafe class SharedParameters : IDisposable
 
     /// <summary>Hands out the next update slot (1-based); a slot above the total means: stop.</summary>
     public long Claim() => Interlocked.Increment(ref Word(ClaimedOffset));
+
+    public long Claimed => Volatile.Read(ref Word(ClaimedOffset));
 
     public bool StopRequested => Volatile.Read(ref Word(StopOffset)) != 0;
 
@@ -117,6 +121,15 @@ public sealed unsafe class SharedParameters : IDisposable
             return ((int)(who - 1), Volatile.Read(ref Word(StopOffset + 8)), (StopReason)Volatile.Read(ref Word(StopOffset + 16)));
         }
     }
+
+    /// <summary>This rank's live statistics, for progress lines (the owner alone writes its slot).</summary>
+    public void PublishRankProgress(int rank, long updates, long entries)
+    {
+        Volatile.Write(ref Word(RankSlotsOffset + rank * Block), updates);
+        Volatile.Write(ref Word(RankSlotsOffset + rank * Block + 8), entries);
+    }
+
+    public long RankUpdates(int rank) => Volatile.Read(ref Word(RankSlotsOffset + rank * Block));
 
     /// <summary>MPI_Win_sync: a memory barrier for the window (pair it with a barrier before reading final values).</summary>
     public void Sync() => _window.Sync();
