@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using SparseMpi.Sparsification;
 using SparseMpi.Tests.Support;
+using SparseMpi.CostModels;
+using SparseMpi.Training.Devices;
 
 namespace SparseMpi.Tests.Cluster;
 

@@ -1,5 +1,6 @@
 using SparseMpi.Metrics;
 using SparseMpi.Tests.Support;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Tests.Metrics;
 

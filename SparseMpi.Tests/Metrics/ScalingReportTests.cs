@@ -1,6 +1,8 @@
 using SparseMpi.Cli;
 using SparseMpi.Metrics;
 using SparseMpi.Tests.Support;
+using SparseMpi.CostModels;
+using SparseMpi.Errors;
 
 namespace SparseMpi.Tests.Metrics;
 

@@ -1,4 +1,5 @@
 using SparseMpi.Sparsification;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Tests.Sparsification;
 

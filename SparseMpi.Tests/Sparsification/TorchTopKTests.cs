@@ -1,6 +1,8 @@
 using NUnit.Framework;
 using SparseMpi.Sparsification;
 using TorchSharp;
+using SparseMpi.CostModels;
+using SparseMpi.Training.Devices;
 
 namespace SparseMpi.Tests.Sparsification;
 
@@ -111,13 +113,13 @@ public class DeviceSelectorTests
     [TestCase(true, 0)]
     public void CudaWithoutADeviceIsOneClearLine(bool cuda, int count)
     {
-        var e = Assert.Throws<SparseMpi.Cli.UsageException>(() => DeviceSelector.Resolve("cuda", 0, cuda, count));
+        var e = Assert.Throws<SparseMpi.Errors.UsageException>(() => DeviceSelector.Resolve("cuda", 0, cuda, count));
         Assert.That(e!.Message, Does.StartWith("--device cuda: no CUDA device").And.Not.Contain("\n"));
     }
 
     [Test]
     public void AnUnknownDeviceOptionIsRefused() =>
-        Assert.Throws<SparseMpi.Cli.UsageException>(() => DeviceSelector.Resolve("tpu", 0, true, 1));
+        Assert.Throws<SparseMpi.Errors.UsageException>(() => DeviceSelector.Resolve("tpu", 0, true, 1));
 
     [Test]
     public void RejectsANegativeRank() => Assert.Throws<ArgumentOutOfRangeException>(() => DeviceSelector.Choose(-1, true, 2));

@@ -1,6 +1,8 @@
 using NUnit.Framework;
 using SparseMpi.Cli;
 using SparseMpi.Training.Devices;
+using SparseMpi.CostModels;
+using SparseMpi.Errors;
 
 namespace SparseMpi.Tests.Training;
 

@@ -4,6 +4,8 @@ using SparseMpi.Training.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 using SparseMpi.Collectives;
+using SparseMpi.CostModels;
+using SparseMpi.Errors;
 
 namespace SparseMpi.Tests.Training;
 

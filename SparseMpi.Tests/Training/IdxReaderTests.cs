@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using SparseMpi.Cli;
 using SparseMpi.Training.Data;
 using static SparseMpi.Tests.Training.IdxFileWriter;
+using SparseMpi.CostModels;
+using SparseMpi.Errors;
 
 namespace SparseMpi.Tests.Training;
 

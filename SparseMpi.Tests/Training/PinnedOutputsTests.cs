@@ -6,6 +6,7 @@ using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Hogwild;
+using SparseMpi.Benchmarks;
 
 namespace SparseMpi.Tests.Training;
 

@@ -1,6 +1,8 @@
 using NUnit.Framework;
 using SparseMpi.Cli;
 using SparseMpi.Training.Data;
+using SparseMpi.CostModels;
+using SparseMpi.Errors;
 
 namespace SparseMpi.Tests.Training;
 

@@ -2,6 +2,8 @@ using NUnit.Framework;
 using SparseMpi.Cli;
 using SparseMpi.Training.Data;
 using static TorchSharp.torch;
+using SparseMpi.CostModels;
+using SparseMpi.Errors;
 
 namespace SparseMpi.Tests.Training;
 

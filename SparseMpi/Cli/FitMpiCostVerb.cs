@@ -4,6 +4,7 @@ using SparseMpi.Collectives.Sparse;
 using SparseMpi.Metrics;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Models;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Cli;
 

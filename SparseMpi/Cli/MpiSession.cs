@@ -23,7 +23,7 @@ public static class MpiSession
 
     /// <summary>
     /// For a rank whose command line was refused when a launcher started it: join the others' first collective
-    /// (see <see cref="Preflight.CommandLines"/>) so that every rank stops together with this rank's one line,
+    /// (see <see cref="OptionAgreement.Check"/>) so that every rank stops together with this rank's one line,
     /// instead of the others waiting for it in MPI_Init. Falls back to one line from rank 0 if MPI cannot start.
     /// </summary>
     public static int Refuse(string problem)
@@ -67,7 +67,7 @@ public static class MpiSession
         int code;
         try
         {
-            Preflight.CommandLines(mpi.World, Verb, commandLineProblem, Options);
+            OptionAgreement.Check(mpi.World, Verb, commandLineProblem, Options);
             code = body(mpi);
         }
         catch (CollectiveUsageException e)
@@ -92,48 +92,5 @@ public static class MpiSession
         }
         mpi.Dispose();
         return code;
-    }
-}
-
-/// <summary>An error every rank has agreed on; only the reporting rank prints it.</summary>
-public sealed class CollectiveUsageException(string message, bool reporter, int exitCode = 1) : Exception(message)
-{
-    public bool Reporter { get; } = reporter;
-
-    /// <summary>1 for a problem found while running; 2 for a refused command line, as before MPI starts.</summary>
-    public int ExitCode { get; } = exitCode;
-}
-
-/// <summary>
-/// Collective checks before training starts: each rank runs a check locally (files readable, checkpoint
-/// matches, ...) and all ranks learn whether any failed, so they stop together with one clear line.
-/// </summary>
-public static class Preflight
-{
-    /// <summary>Runs <paramref name="check"/> on every rank; if any rank fails, all throw, and the lowest failing rank reports.</summary>
-    public static void Agree(Communicator world, Action check)
-    {
-        string? problem = null;
-        try { check(); }
-        catch (UsageException e) { problem = e.Message; }
-        int firstFailing = world.Allreduce(problem == null ? int.MaxValue : world.Rank, ReduceOp.Min);
-        if (firstFailing == int.MaxValue) return;
-        throw new CollectiveUsageException(problem ?? "another rank failed its checks", world.Rank == firstFailing);
-    }
-
-    /// <summary>
-    /// The first collective of every MPI verb: all ranks learn whether any rank refused its own command line
-    /// (an MPMD launch or a per-rank wrapper can give ranks different ones), whether all run the same verb, and
-    /// whether all were given the same options (<see cref="OptionAgreement"/>). The lowest refusing rank prints its
-    /// line; ranks running different verbs or options would otherwise meet in mismatched collectives.
-    /// </summary>
-    public static void CommandLines(Communicator world, string verb, string? problem, IReadOnlyList<(string Name, string Value)> options) =>
-        OptionAgreement.Check(world, verb, problem, options);
-
-    /// <summary>Fails on every rank unless all ranks hold the same <paramref name="hash"/> of <paramref name="what"/>.</summary>
-    public static void SameOnAllRanks(Communicator world, long hash, string what)
-    {
-        if (!world.AllEqual(hash))
-            throw new CollectiveUsageException($"ranks disagree on {what}: every rank must be started with the same options and data", world.Rank == 0);
     }
 }

@@ -54,7 +54,7 @@ public static class OptionAgreement
         string.Join("\n", options.Select(o => $"{o.Name}={o.Value}"));
 
     /// <summary>
-    /// The first collective of every MPI verb (see <see cref="Preflight.CommandLines"/>): one allreduce of five
+    /// The first collective of every MPI verb (run by <see cref="MpiSession"/>): one allreduce of five
     /// integers tells every rank whether any refused its command line, whether all run the same verb and whether all
     /// were given the same options. Only when the options differ does a second round (an allgather of the texts)
     /// find which, so that the one line can name them; that costs nothing in a run that goes on.

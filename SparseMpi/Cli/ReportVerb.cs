@@ -1,5 +1,6 @@
 using CommandLine;
 using SparseMpi.Metrics;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Cli;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Metrics;
 

@@ -1,4 +1,3 @@
-using SparseMpi.Cli;
 
 namespace SparseMpi.Metrics;
 

@@ -1,4 +1,5 @@
 using ScottPlot;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Metrics;
 

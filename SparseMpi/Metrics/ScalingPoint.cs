@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SparseMpi.Cli;
 
 namespace SparseMpi.Metrics;
 

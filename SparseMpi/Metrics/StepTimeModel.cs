@@ -1,3 +1,4 @@
+using SparseMpi.CostModels;
 namespace SparseMpi.Metrics;
 
 /// <summary>

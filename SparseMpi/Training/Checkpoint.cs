@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SparseMpi.Cli;
 using SparseMpi.Collectives;
 using SparseMpi.Metrics;
 

@@ -6,6 +6,7 @@ using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Devices;
 using SparseMpi.Training.Models;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Training;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SparseMpi.Cli;
 using SparseMpi.Collectives;
 using SparseMpi.Collectives.Sparse;
 using SparseMpi.Metrics;
@@ -7,6 +6,7 @@ using SparseMpi.Sparsification;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Devices;
 using SparseMpi.Training.Models;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Training;
 

@@ -1,4 +1,3 @@
-using SparseMpi.Cli;
 using SparseMpi.Collectives;
 using SparseMpi.Training.Data;
 using SparseMpi.Training.Models;

@@ -1,10 +1,10 @@
-using SparseMpi.Cli;
 
 using SparseMpi.Collectives;
 using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
 using SparseMpi.Training.Devices;
 using TorchSharp;
+using SparseMpi.CostModels;
 
 namespace SparseMpi.Training;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using SparseMpi.Cli;
 
 namespace SparseMpi.Training.Data;
 

@@ -1,4 +1,3 @@
-using SparseMpi.Cli;
 using SparseMpi.Collectives;
 
 namespace SparseMpi.Training.Data;

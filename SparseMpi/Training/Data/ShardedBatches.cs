@@ -1,4 +1,3 @@
-using SparseMpi.Cli;
 using static TorchSharp.torch;
 
 namespace SparseMpi.Training.Data;

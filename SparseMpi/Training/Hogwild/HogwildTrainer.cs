@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SparseMpi.Cli;
 using SparseMpi.Collectives;
 using SparseMpi.Metrics;
 using SparseMpi.Training.Data;

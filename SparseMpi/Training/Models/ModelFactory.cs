@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SparseMpi.Cli;
 using TorchSharp;
 using static TorchSharp.torch;
 

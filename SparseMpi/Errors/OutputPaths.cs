@@ -1,4 +1,4 @@
-namespace SparseMpi.Cli;
+namespace SparseMpi.Errors;
 
 /// <summary>
 /// Checks, before any MPI or training work, that the places a verb will write to can be written: a run that

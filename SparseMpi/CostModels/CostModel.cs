@@ -1,4 +1,4 @@
-namespace SparseMpi.Sparsification;
+namespace SparseMpi.CostModels;
 
 /// <summary>
 /// C(k): what it costs one rank to send k (index, value) pairs in one step, in the model's own unit (bits or

@@ -1,4 +1,4 @@
-namespace SparseMpi.Metrics;
+namespace SparseMpi.CostModels;
 
 /// <summary>
 /// Alpha-beta costs (seconds) of the two gradient exchanges on P ranks, from the collective algorithms' costs in

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace SparseMpi.Metrics;
+namespace SparseMpi.CostModels;
 
 /// <summary>
 /// A network in Hockney's model: sending one message of n bytes between two ranks takes alpha + n·beta seconds

@@ -1,7 +1,7 @@
 using SparseMpi.Collectives.Sparse;
 using SparseMpi.Sparsification;
 
-namespace SparseMpi.Training;
+namespace SparseMpi.CostModels;
 
 /// <summary>
 /// Builds the cost models of a run and keeps their running totals: every step, the mean over ranks of C(k_r)

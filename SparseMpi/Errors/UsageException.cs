@@ -1,4 +1,4 @@
-namespace SparseMpi.Cli;
+namespace SparseMpi.Errors;
 
 /// <summary>
 /// An error the user can fix (bad option, missing or corrupt file, mismatched checkpoint). The program prints

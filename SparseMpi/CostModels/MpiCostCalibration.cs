@@ -2,7 +2,7 @@ using System.Diagnostics;
 using SparseMpi.Collectives;
 using SparseMpi.Collectives.Sparse;
 
-namespace SparseMpi.Sparsification;
+namespace SparseMpi.CostModels;
 
 /// <summary>The affine time model alpha + beta * bytes fitted to measured sparse allgathers.</summary>
 public sealed record MpiCostFit(double Alpha, double Beta, long[] Bytes, double[] Seconds)

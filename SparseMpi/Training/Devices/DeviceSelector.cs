@@ -1,7 +1,6 @@
-using SparseMpi.Cli;
 using TorchSharp;
 
-namespace SparseMpi.Sparsification;
+namespace SparseMpi.Training.Devices;
 
 /// <summary>
 /// One rank per GPU: the rank's device follows from its node-local rank, round-robin over the node's GPUs;
