@@ -18,7 +18,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild
+.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild results-tables check-results-tables
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
@@ -69,6 +69,16 @@ experiment-dynamic: build
 experiment-hogwild: build
 	@scripts/deps.sh python3   # its table script (scripts/hogwild-table.py)
 	MPIEXEC="$(MPIEXEC)" RANKS=$(RANKS) scripts/experiment-hogwild.sh
+
+# The experiment tables regenerated from the runs committed under docs/results/*/runs/ alone (no metrics.jsonl):
+# results-tables rewrites them, check-results-tables diffs them against the committed ones.
+results-tables: build
+	@scripts/deps.sh python3
+	scripts/results-tables.sh
+
+check-results-tables: build
+	@scripts/deps.sh python3
+	scripts/results-tables.sh --check
 
 clean:
 	rm -rf bin TestResults */bin */obj
