@@ -18,13 +18,14 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild results-tables check-results-tables
+.PHONY: help deps build run test slurm-test clean bench-topk bench-comm bench-startup bench-torch-vs-simd experiment-topk experiment-dynamic experiment-hogwild results-tables check-results-tables
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
 	@echo "make test   all tests, ending with 'N passed, N failed'"
 	@echo "make slurm-test   the batch scripts in jobs/ under a throw-away one-node Slurm (needs root)"
-	@echo "make bench-topk | bench-comm | bench-startup   kernel, collective and start-up benchmarks"
+	@echo "make bench-topk | bench-comm | bench-startup | bench-torch-vs-simd   kernel, collective, start-up and torch-kernel benchmarks (JSON into docs/results/)"
+	@echo "make results-tables | check-results-tables   the experiment tables from the runs committed in docs/results/*/runs/"
 	@echo "make experiment-topk | experiment-dynamic | experiment-hogwild   the experiments in docs/results/" 
 	@echo "make deps | build | clean"
 
@@ -49,12 +50,34 @@ test: build
 slurm-test: build
 	@scripts/slurm-test.sh
 
+# The timing benchmarks write their JSON where the README and the result docs cite it (the headline figure
+# test, SparseMpi.Tests/Docs/HeadlineFigureTests.cs, recomputes the quoted figures from these files). Run them
+# on a quiet machine. bench-topk: BENCH_RUNS runs for each SIMD width (ISAS), one file per run:
+# docs/results/kernels/bench-topk-<isa>-<n>.json; `make bench-topk ISAS=vector512 BENCH_RUNS=1` for one.
+ISAS ?= vector512 vector256 vector128
+BENCH_RUNS ?= 3
 bench-topk: build
-	$(BIN) bench-topk --json runs/bench-topk.json $(ARGS)
+	@mkdir -p docs/results/kernels
+	@for isa in $(ISAS); do for n in $$(seq $(BENCH_RUNS)); do \
+	  case $$isa in vector512) env=;; vector256) env=DOTNET_EnableAVX512=0;; vector128) env=DOTNET_EnableAVX2=0;; \
+	    *) echo "ISAS: vector512, vector256 or vector128, not $$isa" >&2; exit 2;; esac; \
+	  echo "== $$isa run $$n $${env:+($$env)}"; \
+	  env $$env $(BIN) bench-topk --json docs/results/kernels/bench-topk-$$isa-$$n.json $(ARGS) || exit 1; \
+	done; done
 
+# One run with every density the README and docs/COMMUNICATION.md quote (the crossover at 0.2 included), so
+# every comm figure comes from one file: docs/results/comm/bench-comm.json.
+COMM_DENSITIES ?= 0.0001,0.001,0.01,0.1,0.2,0.3
 bench-comm: build
-	$(MPIEXEC) -n $(RANKS) $(BIN) bench-comm --json runs/bench-comm.json $(ARGS)
+	@mkdir -p docs/results/comm
+	$(MPIEXEC) -n $(RANKS) $(BIN) bench-comm --densities $(COMM_DENSITIES) --json docs/results/comm/bench-comm.json $(ARGS)
 
+# The README's torch-vs-SIMD table: docs/results/kernels/torch-vs-simd/runs/ (scripts/torch-vs-simd.sh).
+bench-torch-vs-simd: build
+	@scripts/deps.sh python3
+	scripts/torch-vs-simd.sh
+
+# docs/results/startup.json (scripts/startup-cost.sh).
 bench-startup: build
 	RANKS=$(RANKS) scripts/startup-cost.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The experiment tables, from the runs committed under docs/results/*/runs/ alone (summary.json, to-target.json;
 # scripts/keep-runs.sh put them there): topk/results.md (the plot verb's table, which reads only summary.json),
-# and dynamic/<model>/seeds.md and header-sweep.md (scripts/cost-to-target.py, which reads only to-target.json).
+# dynamic/<model>/seeds.md and header-sweep.md (scripts/cost-to-target.py, which reads only to-target.json), and
+# hogwild/results.md (scripts/hogwild-table.py, which reads only summary.json).
 # The dynamic results.md tables and every plot need metrics.jsonl, which is not committed: the experiments make
 # those. Usage: scripts/results-tables.sh [OUT]   (default docs/results), or scripts/results-tables.sh --check
 # (`make check-results-tables`): regenerate into a temporary directory and diff against the committed tables;
@@ -48,6 +49,12 @@ if [ -d "$dynamic/large-batch/logreg" ]; then
   ctt seeds --runs "$dynamic/large-batch" --model logreg >"$out/dynamic/logreg-large-batch/seeds.md"
   made+=(dynamic/logreg-large-batch/seeds.md)
 fi
+# Hogwild (scripts/experiment-hogwild.sh): scripts/hogwild-table.py reads only the runs' summary.json.
+if [ -d "$results/hogwild/runs" ]; then
+  mkdir -p "$out/hogwild"
+  python3 "$root/scripts/hogwild-table.py" "$results/hogwild/runs" >"$out/hogwild/results.md"; made+=(hogwild/results.md)
+fi
+
 echo "tables from the committed runs: ${made[*]:-none (no docs/results/*/runs/ of topk or dynamic)}"
 [ "$check" = 1 ] || exit 0
 [ "${#made[@]}" -gt 0 ] || { echo "nothing to check: no committed runs" >&2; exit 1; }
