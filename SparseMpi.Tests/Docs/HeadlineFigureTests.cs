@@ -348,6 +348,43 @@ public class HeadlineFigureTests
             .Select(r => r.GetProperty("speedup").GetDouble()), Is.All.LessThan(1.0), "dense wins from 0.2");
     }
 
+    /// <summary>The hogwild headline's two claims, on the final accuracy (whole test set) of the in-flight runs of
+    /// scripts/experiment-hogwild.sh (runs named &lt;method&gt;_inflight&lt;L&gt;_s&lt;seed&gt;, as scripts/hogwild-table.py reads
+    /// them), at every injected staleness level: the staleness-aware rate ends above dense async (mean over seeds),
+    /// and top-k + error feedback ends no further above dense async than the spread between seeds.</summary>
+    [Test]
+    public void HogwildFigure()
+    {
+        string bullet = Bullet("Hogwild,");
+        const string runs = "docs/results/hogwild/runs/";
+        Assert.That(CitedData(bullet), Does.Contain(runs));
+        Quoted(bullet, @"^Hogwild, (\d+) ranks: top-k with error feedback does not measurably help against staleness; the staleness-aware\s+rate does");
+        string dir = Require(runs, "make experiment-hogwild")[0];
+        var final = new Dictionary<(string Method, int Depth), List<double>>();
+        foreach (string d in Directory.GetDirectories(dir))
+        {
+            var m = Regex.Match(Path.GetFileName(d)!, @"^(dense|topk|dense-lrtau)_inflight(\d+)_s\d+$");
+            if (!m.Success) continue;
+            var key = (m.Groups[1].Value, int.Parse(m.Groups[2].Value, Inv));
+            if (!final.TryGetValue(key, out var list)) final[key] = list = [];
+            list.Add(Summary(d).GetProperty("test_accuracy").GetDouble());
+        }
+        var depths = final.Keys.Select(k => k.Depth).Where(x => x > 0).Distinct().Order().ToList();
+        Assert.That(depths, Is.Not.Empty, $"{dir}: no runs with updates in flight (<method>_inflight<L>_s<seed>)");
+        foreach (int depth in depths)
+        {
+            List<double> Of(string method) => final.TryGetValue((method, depth), out var v) ? v
+                : throw new AssertionException($"{dir}: no {method}_inflight{depth}_s* runs");
+            var (dense, topk, lrtau) = (Of("dense"), Of("topk"), Of("dense-lrtau"));
+            Assert.That(lrtau.Average(), Is.GreaterThan(dense.Average()),
+                $"{depth} in flight: the staleness-aware rate helps (final accuracy {lrtau.Average():F4} against dense {dense.Average():F4})");
+            double spread = Math.Max(dense.Max() - dense.Min(), topk.Max() - topk.Min());
+            Assert.That(topk.Average() - dense.Average(), Is.LessThanOrEqualTo(spread),
+                $"{depth} in flight: top-k + EF does not measurably help (final accuracy {topk.Average():F4} against dense " +
+                $"{dense.Average():F4}, seed spread {spread:F4})");
+        }
+    }
+
     [Test]
     public void StartupFigure()
     {
