@@ -80,7 +80,7 @@ public class HeadlineFigureTests
         if (pattern.Length == 0 && files.Count == 1 && !Directory.EnumerateFileSystemEntries(dir).Any()) files.Clear();
         if (files.Count == 0)
             Assert.Fail($"{relativeGlob} is missing: the README's figure has no data in the repository yet. Make it with " +
-                        $"`{command}` (a timing: on a quiet machine), commit it and update the README's figure from it.");
+                        $"`{command}`, commit it and update the README's figure from it (a timing: on a quiet machine).");
         return files;
     }
 
