@@ -19,7 +19,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test cluster-test bench-cluster clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild
+.PHONY: help deps build run test slurm-test cluster-test bench-cluster clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild bench-torch-vs-simd results-tables check-results-tables
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
@@ -27,7 +27,8 @@ help:
 	@echo "make slurm-test   the batch scripts in jobs/ under a throw-away one-node Slurm (needs root)"
 	@echo "make cluster-test   the multi-node tests on a cluster of network namespaces (scripts/cluster.sh; needs root)"
 	@echo "make bench-cluster   link check, bench-comm and train on 4 emulated nodes at 1 and 10 Gb/s vs one node"
-	@echo "make bench-topk | bench-comm | bench-startup   kernel, collective and start-up benchmarks"
+	@echo "make bench-topk | bench-comm | bench-startup | bench-torch-vs-simd   kernel, collective, start-up and torch-kernel benchmarks (JSON into docs/results/)"
+	@echo "make results-tables | check-results-tables   the experiment tables from the runs committed in docs/results/*/runs/"
 	@echo "make experiment-topk | experiment-dynamic | experiment-hogwild   the experiments in docs/results/" 
 	@echo "make deps | build | clean"
 
@@ -65,12 +66,34 @@ bench-cluster: build
 	@scripts/deps.sh python3
 	scripts/cluster-bench.sh
 
+# The timing benchmarks write their JSON where the README and the result docs cite it (the headline figure
+# test, SparseMpi.Tests/Docs/HeadlineFigureTests.cs, recomputes the quoted figures from these files). Run them
+# on a quiet machine. bench-topk: BENCH_RUNS runs for each SIMD width (ISAS), one file per run:
+# docs/results/kernels/bench-topk-<isa>-<n>.json; `make bench-topk ISAS=vector512 BENCH_RUNS=1` for one.
+ISAS ?= vector512 vector256 vector128
+BENCH_RUNS ?= 3
 bench-topk: build
-	$(BIN) bench-topk --json runs/bench-topk.json $(ARGS)
+	@mkdir -p docs/results/kernels
+	@for isa in $(ISAS); do for n in $$(seq $(BENCH_RUNS)); do \
+	  case $$isa in vector512) env=;; vector256) env=DOTNET_EnableAVX512=0;; vector128) env=DOTNET_EnableAVX2=0;; \
+	    *) echo "ISAS: vector512, vector256 or vector128, not $$isa" >&2; exit 2;; esac; \
+	  echo "== $$isa run $$n $${env:+($$env)}"; \
+	  env $$env $(BIN) bench-topk --json docs/results/kernels/bench-topk-$$isa-$$n.json $(ARGS) || exit 1; \
+	done; done
 
+# One run with every density the README and docs/COMMUNICATION.md quote (the crossover at 0.2 included), so
+# every comm figure comes from one file: docs/results/comm/bench-comm.json.
+COMM_DENSITIES ?= 0.0001,0.001,0.01,0.1,0.2,0.3
 bench-comm: build
-	$(MPIEXEC) -n $(RANKS) $(BIN) bench-comm --json runs/bench-comm.json $(ARGS)
+	@mkdir -p docs/results/comm
+	$(MPIEXEC) -n $(RANKS) $(BIN) bench-comm --densities $(COMM_DENSITIES) --json docs/results/comm/bench-comm.json $(ARGS)
 
+# The README's torch-vs-SIMD table: docs/results/kernels/torch-vs-simd/runs/ (scripts/torch-vs-simd.sh).
+bench-torch-vs-simd: build
+	@scripts/deps.sh python3
+	scripts/torch-vs-simd.sh
+
+# docs/results/startup.json (scripts/startup-cost.sh).
 bench-startup: build
 	RANKS=$(RANKS) scripts/startup-cost.sh
 
@@ -85,6 +108,16 @@ experiment-dynamic: build
 experiment-hogwild: build
 	@scripts/deps.sh python3   # its table script (scripts/hogwild-table.py)
 	MPIEXEC="$(MPIEXEC)" RANKS=$(RANKS) scripts/experiment-hogwild.sh
+
+# The experiment tables regenerated from the runs committed under docs/results/*/runs/ alone (no metrics.jsonl):
+# results-tables rewrites them, check-results-tables diffs them against the committed ones.
+results-tables: build
+	@scripts/deps.sh python3
+	scripts/results-tables.sh
+
+check-results-tables: build
+	@scripts/deps.sh python3
+	scripts/results-tables.sh --check
 
 clean:
 	rm -rf bin TestResults */bin */obj

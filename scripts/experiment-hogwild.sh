@@ -7,6 +7,7 @@
 # plus, for the record, what injected *time* delays do on this machine (sleep-mode stragglers, deferred writes
 # of 7 and 35 ms), synchronous `train` references with the same number of samples, and a throughput comparison
 # of racy vs atomic writes, dense vs sparse.
+# Every run's summary.json and launch.cmd are copied to OUT/runs (the table is made from them).
 # Runs on a cluster node too: set MPIEXEC (e.g. MPIEXEC="srun --mpi=pmix" or plain "mpiexec") and RANKS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,9 @@ declare -A method=(
 run() { # directory, verb and options...
   local dir=$1; shift
   echo "== $dir: $*"
-  $MPIEXEC -n "$RANKS" "$BIN" "$@" --out "$RUNS/$dir" | tail -n 1
+  local cmd=($MPIEXEC -n "$RANKS" "$BIN" "$@" --out "$RUNS/$dir")
+  "${cmd[@]}" | tail -n 1
+  printf '%q ' "${cmd[@]}" >"$RUNS/$dir/launch.cmd"; echo >>"$RUNS/$dir/launch.cmd"   # the exact command
 }
 
 part() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -83,5 +86,8 @@ for depth in $IN_FLIGHT; do
 done
 "$BIN" plot $(for d in $IN_FLIGHT; do echo "$RUNS/dense_inflight${d}_s$first"; done) "$RUNS/dense_sleep${STRAGGLER_DELAY}exp_s$first" \
   $(for d in $DEFER_DELAYS; do echo "$RUNS/dense_defer${d}ms_s$first"; done) --out "$OUT" --prefix "levels-"
-python3 scripts/hogwild-table.py "$RUNS" > "$OUT/results.md"
-echo "results: $OUT/results.md and $OUT/*.png"
+# What the tables come from, into the repository (each run's summary.json and launch.cmd, not its metrics); the
+# table is made from those copies, so `make check-results-tables` regenerates it from the repository alone.
+scripts/keep-runs.sh "$RUNS" "$OUT/runs"
+python3 scripts/hogwild-table.py "$OUT/runs" > "$OUT/results.md"
+echo "results: $OUT/results.md, $OUT/*.png, the runs' summaries in $OUT/runs"

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/figs-snap/bin/sparsempi train --model logreg --epochs 40 --batch-size 2048 --lr 0.05 --momentum 0 --log-every 1 --mpi-alpha 0.00017370904415595748 --mpi-beta 3.302159929235804E-09 --seed 1 --error-feedback true --compressor topk --density 0.1 --cost-model mpi --out /tmp/figs-runs/dynamic-lb/large-batch/logreg/seed-1/fixed-0.1 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/figs-snap/bin/sparsempi train --model logreg --epochs 3 --lr 0.05 --momentum 0 --log-every 1 --mpi-alpha 0.0001802173689839171 --mpi-beta 1.4956509726670684E-09 --seed 1 --error-feedback false --compressor topk --k-rule dynamic --cost-model packet --out /tmp/figs-runs/dynamic/logreg-no-ef/seed-1/dynamic-packet 

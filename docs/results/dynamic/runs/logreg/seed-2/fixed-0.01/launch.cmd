@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/figs-snap/bin/sparsempi train --model logreg --epochs 3 --lr 0.05 --momentum 0 --log-every 1 --mpi-alpha 0.0001802173689839171 --mpi-beta 1.4956509726670684E-09 --seed 2 --error-feedback true --compressor topk --density 0.01 --cost-model mpi --out /tmp/figs-runs/dynamic/logreg/seed-2/fixed-0.01 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/figs-snap/bin/sparsempi train --model mlp --epochs 3 --lr 0.1 --momentum 0 --log-every 1 --mpi-alpha 0.0002741041705893008 --mpi-beta 8.867052225986907E-08 --seed 1 --error-feedback false --compressor topk --density 0.1 --cost-model mpi --out /tmp/figs-runs/dynamic-mlp/mlp-no-ef/seed-1/fixed-0.1 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/figs-snap/bin/sparsempi train --model mlp --epochs 5 --seed 1 --log-every 5 --compressor topk --density 0.0001 --error-feedback false --out /tmp/figs-runs/topk/topk-0.0001-no-ef 

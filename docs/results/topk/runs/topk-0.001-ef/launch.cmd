@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/figs-snap/bin/sparsempi train --model mlp --epochs 5 --seed 1 --log-every 5 --compressor topk --density 0.001 --error-feedback true --out /tmp/figs-runs/topk/topk-0.001-ef 
