@@ -358,7 +358,9 @@ public class HeadlineFigureTests
         string bullet = Bullet("Hogwild,");
         const string runs = "docs/results/hogwild/runs/";
         Assert.That(CitedData(bullet), Does.Contain(runs));
-        Quoted(bullet, @"^Hogwild, (\d+) ranks: top-k with error feedback does not measurably help against staleness; the staleness-aware\s+rate does");
+        var q = Quoted(bullet, @"^Hogwild, (\d+) ranks: top-k with error feedback does not measurably help against staleness; the staleness-aware\s+" +
+            @"rate does at the highest level \((\d+) updates in flight per rank, mean staleness ~\d+: final accuracy (\S+) against (\S+) for\s+" +
+            @"dense\), not at (\d+) in flight \((\S+) against (\S+)\)");
         string dir = Require(runs, "make experiment-hogwild")[0];
         var final = new Dictionary<(string Method, int Depth), List<double>>();
         foreach (string d in Directory.GetDirectories(dir))
@@ -371,17 +373,40 @@ public class HeadlineFigureTests
         }
         var depths = final.Keys.Select(k => k.Depth).Where(x => x > 0).Distinct().Order().ToList();
         Assert.That(depths, Is.Not.Empty, $"{dir}: no runs with updates in flight (<method>_inflight<L>_s<seed>)");
+        List<double> Of(string method, int depth) => final.TryGetValue((method, depth), out var v) ? v
+            : throw new AssertionException($"{dir}: no {method}_inflight{depth}_s* runs");
+        // The staleness-aware rate: the figures the bullet quotes, at the deepest level and at the one it names.
+        int deepest = depths[^1], lower = int.Parse(q[4], Inv);
+        Assert.That(q[1], Is.EqualTo(deepest.ToString(Inv)), "the highest staleness level of the runs");
+        Figure($"dense-lrtau final accuracy at {deepest} in flight", q[2], Of("dense-lrtau", deepest).Average(), dir);
+        Figure($"dense final accuracy at {deepest} in flight", q[3], Of("dense", deepest).Average(), dir);
+        Assert.That(Of("dense-lrtau", deepest).Average(), Is.GreaterThan(Of("dense", deepest).Average()), "it helps at the highest level");
+        Figure($"dense-lrtau final accuracy at {lower} in flight", q[5], Of("dense-lrtau", lower).Average(), dir);
+        Figure($"dense final accuracy at {lower} in flight", q[6], Of("dense", lower).Average(), dir);
+        Assert.That(Of("dense-lrtau", lower).Average(), Is.LessThanOrEqualTo(Of("dense", lower).Average()), $"it does not help at {lower} in flight");
         foreach (int depth in depths)
         {
-            List<double> Of(string method) => final.TryGetValue((method, depth), out var v) ? v
-                : throw new AssertionException($"{dir}: no {method}_inflight{depth}_s* runs");
-            var (dense, topk, lrtau) = (Of("dense"), Of("topk"), Of("dense-lrtau"));
-            Assert.That(lrtau.Average(), Is.GreaterThan(dense.Average()),
-                $"{depth} in flight: the staleness-aware rate helps (final accuracy {lrtau.Average():F4} against dense {dense.Average():F4})");
+            var (dense, topk) = (Of("dense", depth), Of("topk", depth));
             double spread = Math.Max(dense.Max() - dense.Min(), topk.Max() - topk.Min());
             Assert.That(topk.Average() - dense.Average(), Is.LessThanOrEqualTo(spread),
                 $"{depth} in flight: top-k + EF does not measurably help (final accuracy {topk.Average():F4} against dense " +
                 $"{dense.Average():F4}, seed spread {spread:F4})");
+        }
+    }
+
+    [Test]
+    public void ClusterFigures()
+    {
+        string bullet = Bullet("On the emulated cluster");
+        var q = Quoted(bullet, @"dense against top-k 0\.001: (\S+) against (\S+) at\s+1 Gb/s, (\S+) against (\S+) at 10 Gb/s, (\S+) against (\S+) on one node");
+        string[] runs = ["1gbit-dense", "1gbit-topk", "10gbit-dense", "10gbit-topk", "single-dense", "single-topk"];
+        for (int i = 0; i < runs.Length; i++)
+        {
+            string file = $"docs/results/cluster/train-{runs[i]}/summary.json";
+            var s = Json(Require(file, "make bench-cluster")[0]);
+            Figure($"{runs[i]} ms per step", q[i], s.GetProperty("ms_per_step").GetProperty("total").GetDouble(), file);
+            int nodes = s.GetProperty("placement").GetProperty("nodes").GetInt32();
+            Assert.That(nodes, Is.EqualTo(runs[i].StartsWith("single") ? 1 : 4), $"{file}: the nodes it ran on");
         }
     }
 

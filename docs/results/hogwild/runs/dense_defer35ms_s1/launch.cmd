@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --allow-run-as-root --bind-to none -n 4 bin/sparsempi hogwild --model mlp --lr 0.05 --batch-size 64 --updates 4000 --eval-every 400 --eval-samples 2000 --update atomic --compressor none --delay-ms 35 --delay-mode defer --seed 1 --out runs/experiment-hogwild/dense_defer35ms_s1 

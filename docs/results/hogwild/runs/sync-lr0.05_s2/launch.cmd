@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --allow-run-as-root --bind-to none -n 4 bin/sparsempi train --compressor none --momentum 0 --lr 0.05 --epochs 1000 --max-steps 1000 --seed 2 --out runs/experiment-hogwild/sync-lr0.05_s2 

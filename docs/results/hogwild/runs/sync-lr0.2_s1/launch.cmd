@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --allow-run-as-root --bind-to none -n 4 bin/sparsempi train --compressor none --momentum 0 --lr 0.2 --epochs 1000 --max-steps 1000 --seed 1 --out runs/experiment-hogwild/sync-lr0.2_s1 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --allow-run-as-root --bind-to none -n 4 bin/sparsempi hogwild --model mlp --updates 2000 --eval-every 1000000000 --compressor none --update racy --out runs/experiment-hogwild/throughput_dense_racy_r1 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 1 bin/sparsempi train --model mlp --epochs 1 --compressor topk --density 0.01 --error-feedback true --device cpu --select-kernel simd --seed 1 --out runs/torch-vs-simd/simd-3 
