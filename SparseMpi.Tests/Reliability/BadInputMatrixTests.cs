@@ -118,7 +118,7 @@ public class BadInputMatrixTests
         yield return new("train unknown value format", $"{T} --value-format fp8", "unknown wire format");
         yield return new("train unknown k rule", $"{T} --k-rule sometimes", "--k-rule must be fixed or dynamic");
         yield return new("train unknown cost model", $"{T} --cost-model bytes", "unknown cost model 'bytes'");
-        yield return new("train dynamic k dense", $"{T} --k-rule dynamic --compressor none", "--k-rule dynamic needs a compressor");
+        yield return new("train dynamic k dense", $"{T} --k-rule dynamic --compressor none", "--k-rule chooses a compressor's k; --compressor none sends every entry");
         yield return new("train dynamic k randomk", $"{T} --k-rule dynamic --compressor randomk", "--k-rule dynamic needs --compressor topk or topk-approx");
         yield return new("train dynamic k with fixed k", $"{T} --k-rule dynamic --k 10", "--k is the fixed rule's k");
         yield return new("train k-max without dynamic rule", $"{T} --k-max 100", "--k-max bounds the dynamic rule");
@@ -126,7 +126,7 @@ public class BadInputMatrixTests
         yield return new("train packet not above its header", $"{T} --packet-bytes 64 --packet-header-bytes 64", "--packet-bytes (64) must exceed --packet-header-bytes (64)");
         yield return new("train mpi alpha alone", $"{T} --mpi-alpha 1e-6", "--mpi-alpha and --mpi-beta go together");
         yield return new("train negative mpi alpha", $"{T} --mpi-alpha -1 --mpi-beta 0", "--mpi-alpha must be a positive number of seconds");
-        yield return new("train unknown exchange", $"{T} --exchange ring", "--exchange must be allgather or allreduce");
+        yield return new("train unknown exchange", $"{T} --exchange ring", "--exchange must be one of allgather, allreduce, ssar-rd, ssar-split, dsar-split");
         yield return new("train wire format with allreduce", $"{T} --exchange allreduce --index-format delta", "--exchange allreduce sends dense fp32");
         yield return new("train wire format dense", $"{T} --compressor none --value-format fp16", "--compressor none sends dense fp32");
         yield return new("train unknown device", $"{T} --device tpu", "unknown --device 'tpu'");
@@ -227,11 +227,11 @@ public class BadInputMatrixTests
             Mpmd: [$"{T} --max-steps 5", $"{T} --max-steps 5 --lr -1"]);
         yield return new("MPMD one rank's unknown option under MPICH", "", "on rank 1: unknown option '--bogus'", Launcher.Mpich,
             Mpmd: [$"{H} --updates 20", $"{H} --updates 20 --bogus"]);
-        yield return new("MPMD lr differs", "", "ranks disagree on the training configuration", Launcher.OpenMpi,
+        yield return new("MPMD lr differs", "", "ranks disagree on the train options: --lr (rank 0: 0.05; rank 1: 0.1)", Launcher.OpenMpi,
             Mpmd: [$"{T} --max-steps 5 --lr 0.05", $"{T} --max-steps 5 --lr 0.1"]);
-        yield return new("MPMD model differs", "", "ranks disagree on the training configuration", Launcher.OpenMpi,
+        yield return new("MPMD model differs", "", "ranks disagree on the train options: --model (rank 0: logreg; rank 1: mlp)", Launcher.OpenMpi,
             Mpmd: ["train --model logreg --max-steps 5 --out {out}", "train --model mlp --max-steps 5 --out {out}"]);
-        yield return new("MPMD hogwild update mode differs", "", "ranks disagree on the training configuration", Launcher.OpenMpi,
+        yield return new("MPMD hogwild update mode differs", "", "ranks disagree on the hogwild options: --update (rank 0: atomic; rank 1: racy)", Launcher.OpenMpi,
             Mpmd: [$"{H} --updates 20 --update atomic", $"{H} --updates 20 --update racy"]);
         yield return new("MPMD verbs differ", "", "ranks run different verbs", Launcher.OpenMpi,
             Mpmd: [$"{T} --max-steps 5", "check-mpi"]);

@@ -113,84 +113,25 @@ public class StallWatchdogIntegrationTests
 
     // Train: the live ranks wait in a collective, their beacons stop. Hogwild: ranks do not wait for each other, but
     // each sees the stopped peer's update count stand still in shared memory while slots remain, and names it.
-    [TestCase("train --model logreg --epochs 200", "epoch 1/", "sparsempi: error: rank 0 made no progress for", "phase ")]
+    [TestCase("train --model logreg --epochs 200", "epoch 1: test accuracy", "sparsempi: error: rank 0 made no progress for", "phase ")]
     [TestCase("hogwild --model logreg --epochs 200", "updates ", "sparsempi: error: rank 1 applied no update for", "rank 0 ends the job")]
     public void ASigstoppedRankEndsTheJobWithinTheTimeout(string command, string running, string line, string where)
     {
         using var run = new RunDirectory();
-        var psi = new ProcessStartInfo("mpiexec.openmpi")
-        {
-            Arguments = $"--oversubscribe --bind-to none -x TERM -n 3 {ProgramRunner.ProgramPath} {command} --stall-timeout {Timeout} --out {run["out"]}",
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        psi.Environment["TERM"] = "dumb";
-        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
-        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var started = new ManualResetEventSlim();
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data == null) return;
-            lock (stdout) stdout.AppendLine(e.Data);
-            if (e.Data.StartsWith(running)) started.Set();
-        };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        int stopped = -1;
-        try
-        {
-            Assert.That(started.Wait(TimeSpan.FromSeconds(120)), Is.True, $"training did not start\n{stdout}\n{stderr}");
-            Thread.Sleep(1000);
-            stopped = RankProcess(p.Id, rank: 1);
-            Assert.That(Kill(stopped, SigStop), Is.EqualTo(0), "SIGSTOP");
-            var sw = Stopwatch.StartNew();
-            bool ended = p.WaitForExit((Timeout + 30) * 1000);
-            double seconds = sw.Elapsed.TotalSeconds;
-            p.WaitForExit();
-            string all = $"after {seconds:F1} s, exit {(ended ? p.ExitCode : -1)}\n--- stdout\n{stdout}\n--- stderr\n{stderr}";
-            Assert.That(ended, Is.True, $"the job hung\n{all}");
-            Assert.That(seconds, Is.LessThanOrEqualTo(Timeout + 5), all);
-            Assert.That(p.ExitCode, Is.Not.EqualTo(0), all);
-            var ours = (stdout.ToString() + stderr).Split('\n').Where(l => l.StartsWith("sparsempi:")).ToArray();
-            Assert.That(ours, Has.Length.EqualTo(1), all);
-            TestContext.Out.WriteLine($"job ended {seconds:F1} s after SIGSTOP (timeout {Timeout} s): {ours[0]}");
-            Assert.That(ours[0], Does.StartWith(line).And.Contain(where).And.Contain($"--stall-timeout {Timeout}"), all);
-            Assert.That(all, Does.Not.Contain("   at "), all);
-        }
-        finally
-        {
-            if (stopped > 0) { Kill(stopped, SigCont); Kill(stopped, SigKill); }
-            if (!p.HasExited) p.Kill(entireProcessTree: true);
-        }
+        using var job = new RunningJob(3, $"{command} --stall-timeout {Timeout} --out {run["out"]}", startLine: running);
+        job.WaitForStart();
+        Thread.Sleep(1000);
+        job.Signal(job.Ranks()[1], RunningJob.SigStop);
+        var sw = Stopwatch.StartNew();
+        var r = job.WaitForExit(Timeout + 30);
+        double seconds = sw.Elapsed.TotalSeconds;
+        string all = $"after {seconds:F1} s, {r}";
+        Assert.That(seconds, Is.LessThanOrEqualTo(Timeout + 5), all);
+        Assert.That(r.ExitCode, Is.Not.EqualTo(0), all);
+        var ours = (r.Stdout + r.Stderr).Split('\n').Where(l => l.StartsWith("sparsempi:")).ToArray();
+        Assert.That(ours, Has.Length.EqualTo(1), all);
+        TestContext.Out.WriteLine($"job ended {seconds:F1} s after SIGSTOP (timeout {Timeout} s): {ours[0]}");
+        Assert.That(ours[0], Does.StartWith(line).And.Contain(where).And.Contain($"--stall-timeout {Timeout}"), all);
+        Assert.That(all, Does.Not.Contain("   at "), all);
     }
-
-    /// <summary>The process of world rank <paramref name="rank"/> among the descendants of mpiexec <paramref name="launcher"/>.</summary>
-    static int RankProcess(int launcher, int rank)
-    {
-        var queue = new Queue<int>([launcher]);
-        while (queue.Count > 0)
-        {
-            int pid = queue.Dequeue();
-            foreach (string dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-            {
-                int child = int.Parse(Path.GetFileName(dir));
-                string stat;
-                try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; }
-                // Field 4 (after the parenthesised name) is the parent's pid.
-                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) != pid) continue;
-                queue.Enqueue(child);
-                string env;
-                try { env = File.ReadAllText(Path.Combine(dir, "environ")); } catch (IOException) { continue; }
-                if (env.Split('\0').Contains($"OMPI_COMM_WORLD_RANK={rank}")) return child;
-            }
-        }
-        throw new InvalidOperationException($"no rank {rank} below pid {launcher}");
-    }
-
-    const int SigKill = 9, SigCont = 18, SigStop = 19;
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)] static extern int Kill(int pid, int signal);
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 using SparseMpi.Tests.Support;
 
 namespace SparseMpi.Tests.Reliability;
@@ -46,75 +43,16 @@ public class StopSignalTests
     }
 
     /// <summary>
-    /// Starts the run on 2 ranks under Open MPI's mpiexec, waits until it has logged a few steps, sends
-    /// <paramref name="signal"/> to every rank (or to mpiexec), and waits for the end (bounded: a hang fails).
+    /// Starts the run on 2 ranks, waits until it has logged a few steps, sends <paramref name="signal"/> to every
+    /// rank (or to mpiexec), and waits for the end (bounded: a hang fails).
     /// </summary>
     static RunResult RunAndSignal(string arguments, string metricsFile, int signal, bool toEveryRank)
     {
-        var psi = new ProcessStartInfo("mpiexec.openmpi", $"--oversubscribe --bind-to none -x TERM -n 2 {ProgramRunner.ProgramPath} {arguments}")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        psi.Environment["TERM"] = "dumb";
-        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
-        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var sw = Stopwatch.StartNew();
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        try
-        {
-            while (!(File.Exists(metricsFile) && File.ReadAllLines(metricsFile).Length >= 4))
-            {
-                if (p.HasExited || sw.Elapsed.TotalSeconds > 120) Assert.Fail($"the run did not log 3 steps\n{stdout}\n{stderr}");
-                Thread.Sleep(50);
-            }
-            var targets = toEveryRank ? Ranks(p.Id) : [p.Id];
-            Assert.That(targets, Has.Count.EqualTo(toEveryRank ? 2 : 1));
-            foreach (int pid in targets) Kill(pid, signal);
-            if (!p.WaitForExit(120_000)) Assert.Fail($"no end within 120 s of {signal}\n{stdout}\n{stderr}");
-            p.WaitForExit();
-            return new RunResult(p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed);
-        }
-        finally
-        {
-            if (!p.HasExited) p.Kill(entireProcessTree: true);
-        }
+        using var job = new RunningJob(2, arguments);
+        job.WaitUntil(() => File.Exists(metricsFile) && File.ReadAllLines(metricsFile).Length >= 4, "3 logged steps");
+        var targets = toEveryRank ? job.Ranks() : [job.LauncherPid];
+        Assert.That(targets, Has.Count.EqualTo(toEveryRank ? 2 : 1));
+        foreach (int pid in targets) job.Signal(pid, signal);
+        return job.WaitForExit(120);
     }
-
-    /// <summary>The rank processes below mpiexec <paramref name="launcher"/> (the program's own name).</summary>
-    static List<int> Ranks(int launcher)
-    {
-        var ranks = new List<int>();
-        foreach (string dir in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "sparsempi") continue;
-                if (IsBelow(pid, launcher)) ranks.Add(pid);
-            }
-            catch (IOException) { } // gone meanwhile
-            catch (UnauthorizedAccessException) { }
-        }
-        return ranks;
-    }
-
-    static bool IsBelow(int pid, int ancestor)
-    {
-        for (int i = 0; i < 10 && pid > 1; i++)
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-            if (pid == ancestor) return true;
-        }
-        return false;
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)] static extern int Kill(int pid, int signal);
 }
