@@ -47,8 +47,8 @@ public sealed class DenseAllreduceExchange : IGradientExchange
 
     public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (announcements.Length != _comm.Size) throw new ArgumentException($"{announcements.Length} announcements for {_comm.Size} ranks");
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.Announcements(announcements, _comm.Size);
         if (announcements[_comm.Rank] != _k) throw new ArgumentException($"this rank packed k = {_k} but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
         announcements.CopyTo(_counts);
         long start = Stopwatch.GetTimestamp();
@@ -66,7 +66,7 @@ public sealed class DenseAllreduceExchange : IGradientExchange
     /// </summary>
     public ExchangeResult AllreduceDense(ReadOnlySpan<float> dense, Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
+        ExchangeChecks.Sum(sum, Dimension);
         if (dense.Length != Dimension) throw new ArgumentException($"the dense vector has length {dense.Length}, the exchange has d = {Dimension}");
         bool inPlace = false;
         if (dense.Overlaps(sum, out int offset))
@@ -92,6 +92,6 @@ public sealed class DenseAllreduceExchange : IGradientExchange
 
     public void ResetOutput(Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
+        ExchangeChecks.Sum(sum, Dimension);
     }
 }

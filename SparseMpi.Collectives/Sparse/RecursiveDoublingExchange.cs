@@ -50,8 +50,8 @@ public sealed class RecursiveDoublingExchange : IGradientExchange
 
     public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (announcements.Length != _comm.Size) throw new ArgumentException($"{announcements.Length} announcements for {_comm.Size} ranks");
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.Announcements(announcements, _comm.Size);
         announcements.CopyTo(_counts);
         long start = Stopwatch.GetTimestamp();
         long sent = 0, received = 0;
@@ -163,9 +163,8 @@ public sealed class RecursiveDoublingExchange : IGradientExchange
     /// <summary>Zeroes what the last exchange wrote: all of d when it went dense, else its entries.</summary>
     public void ResetOutput(Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (_wroteAll || _touchedCount > Dimension / SparseAllgatherExchange.ClearAllDivisor) sum.Clear();
-        else SparseScatter.Clear(sum, Touched);
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.ClearWritten(sum, _wroteAll, Touched);
         _touchedCount = 0;
         _wroteAll = false;
     }

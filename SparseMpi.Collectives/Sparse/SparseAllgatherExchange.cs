@@ -61,7 +61,7 @@ public sealed class SparseAllgatherExchange : IGradientExchange
     /// <summary>One Allgatherv of the packed messages (every rank's length in <paramref name="announcements"/>), then the decode into <paramref name="sum"/>.</summary>
     public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
-        if (announcements.Length != _comm.Size) throw new ArgumentException($"{announcements.Length} announcements for {_comm.Size} ranks");
+        ExchangeChecks.Announcements(announcements, _comm.Size);
         if (announcements[_comm.Rank] != _encoder.Last.Length) throw new ArgumentException($"this rank packed {_encoder.Last.Length} bytes but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
         announcements.CopyTo(_lengths);
         return Deliver(sum, Stopwatch.GetTimestamp());
@@ -70,7 +70,7 @@ public sealed class SparseAllgatherExchange : IGradientExchange
     /// <summary>The Allgatherv of the packed messages (lengths known) and the decode and scatter-add.</summary>
     ExchangeResult Deliver(Span<float> sum, long start)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
+        ExchangeChecks.Sum(sum, Dimension);
         if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: the sparse exchange adds into a zeroed sum");
         var message = _encoder.Last;
         _counts.AsSpan().Clear();
@@ -157,9 +157,8 @@ public sealed class SparseAllgatherExchange : IGradientExchange
     /// </summary>
     public void ResetOutput(Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (_touchedCount > Dimension / ClearAllDivisor) sum.Clear();
-        else SparseScatter.Clear(sum, Touched);
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.ClearWritten(sum, wroteAll: false, Touched);
         _touchedCount = 0;
         _resetPending = false;
     }

@@ -79,8 +79,8 @@ public sealed class SplitAllgatherExchange : IGradientExchange
 
     public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (announcements.Length != _comm.Size) throw new ArgumentException($"{announcements.Length} announcements for {_comm.Size} ranks");
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.Announcements(announcements, _comm.Size);
         announcements.CopyTo(_counts);
         int p = _comm.Size, rank = _comm.Rank;
         long start = Stopwatch.GetTimestamp();
@@ -222,9 +222,8 @@ public sealed class SplitAllgatherExchange : IGradientExchange
 
     public void ResetOutput(Span<float> sum)
     {
-        if (sum.Length != Dimension) throw new ArgumentException($"sum has length {sum.Length}, the exchange has d = {Dimension}");
-        if (_wroteAll || _touchedCount > Dimension / SparseAllgatherExchange.ClearAllDivisor) sum.Clear();
-        else SparseScatter.Clear(sum, Touched);
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.ClearWritten(sum, _wroteAll, Touched);
         _touchedCount = 0;
         _wroteAll = false;
     }

@@ -69,16 +69,13 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             }
             if (outcome.StopSignal != 0 && done < _totalSteps) // a signal at the last step changes nothing
             {
-                Interrupt(done, outcome.StopSignal);
-                break;
+                Interrupt(done, outcome.StopSignal); // throws: every rank ends with the stop line
             }
             if (options.CheckpointEvery > 0 && (done % options.CheckpointEvery == 0 || done == _totalSteps))
                 SaveCheckpoint(done);
         }
         watchdog.Mark(_totalSteps, "finish");
-        VerifyIdenticalParameters();
-        _log.Placement = RunPlacement.Gather(mpi, _placement.Device); // collective
-        _log.Finish(_model, _rule, _fit);
+        Finish(interruptedAfter: null, stopSignal: null);
         return 0;
     }
 
@@ -198,12 +195,18 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     void Interrupt(long done, int signal)
     {
         SaveCheckpoint(done);
-        VerifyIdenticalParameters();
-        _log.Placement = RunPlacement.Gather(mpi, _placement.Device); // collective
-        _log.Finish(_model, _rule, _fit, interruptedAfter: done, StopSignals.Name(signal));
+        Finish(interruptedAfter: done, StopSignals.Name(signal));
         throw new CollectiveUsageException(
             $"stopped by {StopSignals.Name(signal)} after step {done} of {_totalSteps}: checkpoint written; continue with --resume {_runDir}",
             _root, exitCode: 128 + signal);
+    }
+
+    /// <summary>Collective: the parameters checked identical everywhere, the placement gathered, summary.json written.</summary>
+    void Finish(long? interruptedAfter, string? stopSignal)
+    {
+        VerifyIdenticalParameters();
+        _log.Placement = RunPlacement.Gather(mpi, _placement.Device);
+        _log.Finish(_model, _rule, _fit, interruptedAfter, stopSignal);
     }
 
     Span<float> ParametersOnHost()
