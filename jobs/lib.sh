@@ -18,6 +18,11 @@
 #   NTASKS              ranks, outside Slurm only. Default: 2. Inside Slurm: the allocation's SLURM_NTASKS.
 #   OUT_ROOT            where job directories go. Default: runs (relative to the submit directory).
 #   RUN_TIMEOUT         seconds one run may take. Default: none (in Slurm, --time bounds the job).
+#   ABORT_GRACE         seconds the launcher may outlive the program's first "sparsempi: error:" line before it
+#                       is killed (TERM, then KILL 5 s later). Default: 30; 0 turns it off. Why: when a node's
+#                       link is cut, the ranks notice (--stall-timeout) and exit, but Open MPI's mpiexec keeps
+#                       waiting for the cut node's daemon until the kernel gives up on the TCP connection
+#                       (net.ipv4.tcp_retries2: about 15 minutes by default), and the job would hold its nodes.
 #   EXTRA_ARGS          more program options, appended to the train command line (e.g. "--max-steps 100").
 #   VERB_ARGS           replaces the program's whole argument list; e.g. VERB_ARGS=check-mpi checks the MPI
 #                       setup of an allocation through the same launcher, without training.
@@ -156,6 +161,8 @@ sm_launch() {
   # (the stop line) come after the signal.
   "${cmd[@]}" > >(trap '' TERM; exec tee "$dir/launch.log") 2>&1 &
   pid=$!
+  local guard=""
+  if [ "${ABORT_GRACE:-30}" != 0 ]; then sm_abort_guard "$pid" "$dir/launch.log" "${ABORT_GRACE:-30}" & guard=$!; fi
   trap 'kill -USR1 "$pid" 2>/dev/null' USR1
   trap 'kill -TERM "$pid" 2>/dev/null' TERM
   # wait returns early (status > 128) when a trapped signal arrives; wait again for the launcher's own status.
@@ -164,6 +171,7 @@ sm_launch() {
     kill -0 "$pid" 2>/dev/null || break
   done
   trap - USR1 TERM
+  if [ -n "$guard" ]; then kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null || true; fi
   echo "$rc" >"$dir/launch.exit"
   if [ "$rc" -eq 138 ] && [ "$IN_SLURM" = 1 ] && [ "${REQUEUE_ON_USR1:-1}" = 1 ]; then
     # SIGUSR1 is the advance notice of the time limit: the run checkpointed; put the job back in the queue, where
@@ -174,6 +182,25 @@ sm_launch() {
     echo "sparsempi-job: run in $dir failed with exit code $rc" >&2
   fi
   return "$rc"
+}
+
+# Kills launcher $1 when it is still running $3 seconds after the program's first error line in log $2: the
+# program has said why it ends (a lost rank, a stall, bad input) and its ranks are gone or going, so what is left
+# is a launcher waiting for a node it cannot reach (see ABORT_GRACE). Runs in the background of sm_launch.
+sm_abort_guard() {
+  local pid=$1 log=$2 grace=$3 seen=""
+  trap 'exit 0' TERM
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ -z "$seen" ] && grep -q '^sparsempi: error:' "$log" 2>/dev/null; then seen=$SECONDS; fi
+    if [ -n "$seen" ] && [ $((SECONDS - seen)) -ge "$grace" ]; then
+      echo "sparsempi-job: error: the launcher is still running $grace s after the program's error line (it cannot reach a lost node?): killing it (ABORT_GRACE=$grace)" >&2
+      kill -TERM "$pid" 2>/dev/null
+      sleep 5
+      kill -KILL "$pid" 2>/dev/null
+      return 0
+    fi
+    sleep 1
+  done
 }
 
 # The rank counts of a scaling study: 1, 2, 4, ... up to $1, and $1 itself when it is not a power of two.

@@ -20,12 +20,17 @@ public sealed class RunningJob : IDisposable
 
     /// <param name="startLine">a line of stdout that starts with it marks the run as under way (see <see cref="WaitForStart"/>).</param>
     public RunningJob(int ranks, string arguments, string startLine = "")
+        : this(new ProcessStartInfo("mpiexec.openmpi", $"--oversubscribe --bind-to none -x TERM -n {ranks} {ProgramRunner.ProgramPath} {arguments}"), startLine)
+    {
+    }
+
+    /// <summary>Any launch (a batch script, a launcher on an emulated cluster): <paramref name="psi"/>'s command and environment.</summary>
+    public RunningJob(ProcessStartInfo psi, string startLine = "")
     {
         _startLine = startLine;
-        var psi = new ProcessStartInfo("mpiexec.openmpi", $"--oversubscribe --bind-to none -x TERM -n {ranks} {ProgramRunner.ProgramPath} {arguments}")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         psi.Environment["TERM"] = "dumb";
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
@@ -65,7 +70,13 @@ public sealed class RunningJob : IDisposable
     public RunResult WaitForExit(int timeoutSeconds)
     {
         if (!_process.WaitForExit(timeoutSeconds * 1000)) Assert.Fail($"the job did not end within {timeoutSeconds} s (hang)\n{Output}");
-        _process.WaitForExit(); // flush the readers
+        // Flush the readers, bounded: a process that inherited the pipes and outlives the launcher (Open MPI's
+        // daemon orphaned on a node whose link was cut) would otherwise keep them open for ever.
+        using (var flushed = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            try { _process.WaitForExitAsync(flushed.Token).GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) { }
+        }
         return new RunResult(_process.ExitCode, _stdout.ToString(), _stderr.ToString(), _clock.Elapsed);
     }
 
