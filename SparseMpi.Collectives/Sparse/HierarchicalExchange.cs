@@ -25,8 +25,10 @@ namespace SparseMpi.Collectives.Sparse;
 /// (<see cref="ExchangeResult"/>): a rank's intra-node bytes (its stream to the leader; the broadcast counted as
 /// if the leader sent it to each node rank) plus, on a leader, the inner exchange's inter-node bytes.</para>
 /// <para>Collective on the world communicator at construction (two splits); afterwards its calls go to the node
-/// and leader communicators, which it owns (<see cref="Dispose"/>), so the world's
-/// <see cref="Communicator.CollectiveCalls"/> does not count them.</para>
+/// and leader communicators, which it owns (<see cref="Dispose"/>) and which count into the world's
+/// <see cref="Communicator.CollectiveCalls"/>: a leader makes the leaders' allgather of announcements, the inner
+/// exchange's collectives and, on a node of more than one rank, two broadcasts (count, then pairs or d floats); a
+/// follower makes the two broadcasts.</para>
 /// </summary>
 public sealed class HierarchicalExchange : IGradientExchange, IDisposable
 {
