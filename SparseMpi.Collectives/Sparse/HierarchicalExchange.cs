@@ -38,6 +38,7 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
     readonly IGradientExchange? _inner; // leaders only
     readonly int[] _nodeWorldRanks;     // world rank of each node rank
     readonly int[] _counts;
+    readonly int[]? _leaderAnnouncements; // leaders only: the inner exchange's announcements, reused every step
     readonly SparseStream _stream;
     readonly int _switch;
     GrowableBuffer<byte> _message;
@@ -63,7 +64,11 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
         _leaders = world.Split(_node.Rank == 0 ? 0 : 1, world.Rank);
         _nodeWorldRanks = new int[_node.Size];
         _node.Allgather<int>([world.Rank], _nodeWorldRanks);
-        if (_node.Rank == 0) _inner = GradientExchanges.Create(innerName, _leaders, d, format);
+        if (_node.Rank == 0)
+        {
+            _inner = GradientExchanges.Create(innerName, _leaders, d, format);
+            _leaderAnnouncements = new int[_leaders.Size];
+        }
         _counts = new int[world.Size];
         _switch = SparseStream.DenseSwitch(d);
         _stream = new SparseStream(d, _switch);
@@ -124,7 +129,7 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
         var inner = _inner!;
         ReadOnlySpan<int> indices = _stream.IsDense ? Iota() : _stream.Indices;
         ReadOnlySpan<float> values = _stream.IsDense ? _stream.Dense : _stream.Values;
-        var innerResult = inner.ExchangeAlone(indices, values, sum);
+        var innerResult = inner.ExchangeAlone(indices, values, sum, announcements: _leaderAnnouncements);
         sent += innerResult.BytesSent;
         received += innerResult.BytesReceived;
 

@@ -229,6 +229,8 @@ public static class SparseSelfCheck
                 var result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
                 string label = $"{name} {what} (round {round + 1})";
                 check.Expect(result.Completed, $"{label}: completed");
+                // What ranks say they sent is what ranks say they received, over the whole job.
+                check.Expect(world.Allreduce(result.BytesSent, ReduceOp.Sum) == world.Allreduce(result.BytesReceived, ReduceOp.Sum), $"{label}: bytes sent and received balance");
                 int outside = 0;
                 for (int i = 0; i < d; i++)
                 {
