@@ -71,4 +71,17 @@ public class HierarchicalTrainingTests
         Assert.That((string)again.Summary()["parameter_hash"]!, Is.EqualTo((string)sb["parameter_hash"]!), "the same bits on every run");
         Assert.That(File.ReadAllText(Path.Combine(node.Path, "summary.json")), Does.Contain("hierarchy=node"));
     }
+
+    [Test]
+    public void TheTorchKernelGivesTheSameBitsAsTheSimdKernel()
+    {
+        using var simd = new RunDirectory();
+        using var torch = new RunDirectory();
+        const string common = "--compressor topk --density 0.01 --max-steps 30 --exchange allgather --hierarchy node";
+        var a = ProgramRunner.Run($"train {common} --select-kernel simd --out {simd.Path}", 2);
+        var b = ProgramRunner.Run($"train {common} --select-kernel torch --out {torch.Path}", 2);
+        Assert.That(a.ExitCode, Is.EqualTo(0), a.ToString());
+        Assert.That(b.ExitCode, Is.EqualTo(0), b.ToString());
+        Assert.That((string)torch.Summary()["parameter_hash"]!, Is.EqualTo((string)simd.Summary()["parameter_hash"]!));
+    }
 }
