@@ -43,7 +43,6 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
     readonly int _switch;
     GrowableBuffer<byte> _message;
     GrowableBuffer<int> _touched, _iota;
-    GrowableBuffer<float> _values;
     int _touchedCount, _k;
     bool _wroteAll;
 
@@ -81,8 +80,10 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
     public bool WroteAll => _wroteAll;
     public ReadOnlySpan<int> Touched => _touched.Array.AsSpan(0, _touchedCount);
 
-    /// <summary>Ranks on this rank's node, and the number of nodes (for tests and results).</summary>
+    /// <summary>Ranks on this rank's node.</summary>
     public int NodeSize => _node.Size;
+
+    /// <summary>True on node rank 0, which runs the inner exchange.</summary>
     public bool IsLeader => _node.Rank == 0;
 
     public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
