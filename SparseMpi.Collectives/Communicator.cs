@@ -18,14 +18,19 @@ public sealed unsafe class Communicator : IDisposable
     public int Size { get; }
 
     /// <summary>
-    /// Collective calls this rank made on this communicator: a training step's protocol is counted, not assumed
+    /// Collective calls this rank made on this communicator and on the ones split from it (a hierarchical
+    /// exchange's node and leader communicators): a training step's protocol is counted, not assumed
     /// (summary.json's collectives_per_step, checked by tests).
     /// </summary>
     public long CollectiveCalls { get; private set; }
 
-    internal Communicator(MpiRuntime mpi, nint handle, bool owned)
+    // The communicator this one was split from, which counts this one's collectives too.
+    readonly Communicator? _parent;
+
+    internal Communicator(MpiRuntime mpi, nint handle, bool owned, Communicator? parent = null)
     {
         _mpi = mpi;
+        _parent = parent;
         _handle = handle;
         _owned = owned;
         int rank, size;
@@ -43,7 +48,7 @@ public sealed unsafe class Communicator : IDisposable
     {
         nint raw = 0;
         _mpi.Check(_mpi.Fn.CommSplitType(_handle, _mpi.Abi.CommTypeShared, Rank, _mpi.Abi.InfoNull, &raw), "MPI_Comm_split_type");
-        return new Communicator(_mpi, _mpi.Abi.FromOut(raw), owned: true);
+        return new Communicator(_mpi, _mpi.Abi.FromOut(raw), owned: true, parent: this);
     }
 
     /// <summary>MPI_Comm_split: ranks with the same color form a communicator, ordered by key.</summary>
@@ -51,19 +56,24 @@ public sealed unsafe class Communicator : IDisposable
     {
         nint raw = 0;
         _mpi.Check(_mpi.Fn.CommSplit(_handle, color, key, &raw), "MPI_Comm_split");
-        return new Communicator(_mpi, _mpi.Abi.FromOut(raw), owned: true);
+        return new Communicator(_mpi, _mpi.Abi.FromOut(raw), owned: true, parent: this);
+    }
+
+    void CountCollective()
+    {
+        for (var c = this; c != null; c = c._parent) c.CollectiveCalls++;
     }
 
     public void Barrier()
     {
-        CollectiveCalls++;
+        CountCollective();
         _mpi.Check(_mpi.Fn.Barrier(_handle), "MPI_Barrier");
     }
 
     /// <summary>MPI_Bcast of <paramref name="data"/> from <paramref name="root"/> to every rank.</summary>
     public void Broadcast<T>(Span<T> data, int root) where T : unmanaged
     {
-        CollectiveCalls++;
+        CountCollective();
         fixed (T* p = data)
             _mpi.Check(_mpi.Fn.Bcast(p, data.Length, Type<T>(), root, _handle), "MPI_Bcast");
     }
@@ -71,7 +81,7 @@ public sealed unsafe class Communicator : IDisposable
     /// <summary>In-place MPI_Allreduce: every rank ends with the reduction of all ranks' <paramref name="data"/>.</summary>
     public void Allreduce<T>(Span<T> data, ReduceOp op) where T : unmanaged
     {
-        CollectiveCalls++;
+        CountCollective();
         fixed (T* p = data)
             _mpi.Check(_mpi.Fn.Allreduce((void*)_mpi.Abi.InPlace, p, data.Length, Type<T>(), _mpi.Abi.Op(op), _handle), "MPI_Allreduce");
     }
@@ -80,7 +90,7 @@ public sealed unsafe class Communicator : IDisposable
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, ReduceOp op) where T : unmanaged
     {
         if (send.Length != receive.Length) throw new ArgumentException("send and receive lengths differ");
-        CollectiveCalls++;
+        CountCollective();
         fixed (T* s = send)
         fixed (T* r = receive)
             _mpi.Check(_mpi.Fn.Allreduce(s, r, send.Length, Type<T>(), _mpi.Abi.Op(op), _handle), "MPI_Allreduce");
@@ -98,7 +108,7 @@ public sealed unsafe class Communicator : IDisposable
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         if (receive.Length != (long)send.Length * Size) throw new ArgumentException("receive must hold Size * send.Length elements");
-        CollectiveCalls++;
+        CountCollective();
         fixed (T* s = send)
         fixed (T* r = receive)
             _mpi.Check(_mpi.Fn.Allgather(s, send.Length, Type<T>(), r, send.Length, Type<T>(), _handle), "MPI_Allgather");
@@ -114,7 +124,7 @@ public sealed unsafe class Communicator : IDisposable
         for (int i = 0; i < Size; i++)
             if (counts[i] < 0 || displacements[i] < 0 || (long)displacements[i] + counts[i] > receive.Length)
                 throw new ArgumentException($"block {i} (displacement {displacements[i]}, count {counts[i]}) does not fit the receive buffer of {receive.Length}");
-        CollectiveCalls++;
+        CountCollective();
         if (Size == 1)
         {
             // MPICH before 4.1 ignores the displacement on one rank (pmodels/mpich#6374, found by check-mpi).
@@ -158,7 +168,7 @@ public sealed unsafe class Communicator : IDisposable
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         if (send.Length % Size != 0 || receive.Length != send.Length) throw new ArgumentException("send and receive must hold Size equal blocks");
-        CollectiveCalls++;
+        CountCollective();
         int block = send.Length / Size;
         fixed (T* s = send)
         fixed (T* r = receive)
@@ -178,7 +188,7 @@ public sealed unsafe class Communicator : IDisposable
             if (receiveCounts[i] < 0 || receiveDisplacements[i] < 0 || (long)receiveDisplacements[i] + receiveCounts[i] > receive.Length)
                 throw new ArgumentException($"receive block {i} does not fit the receive buffer of {receive.Length}");
         }
-        CollectiveCalls++;
+        CountCollective();
         fixed (T* s = send)
         fixed (T* r = receive)
         fixed (int* sc = sendCounts)

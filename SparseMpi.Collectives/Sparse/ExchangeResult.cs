@@ -7,7 +7,12 @@ namespace SparseMpi.Collectives.Sparse;
 /// <list type="bullet">
 /// <item>sparse allgather: rank r receives every other rank's message (exactly, with any algorithm) and, in a
 /// ring, sends every message but its successor's;</item>
-/// <item>dense allreduce: a ring reduce-scatter plus allgather sends and receives 2 (P-1)/P · 4d bytes.</item>
+/// <item>dense allreduce: a ring reduce-scatter plus allgather sends and receives 2 (P-1)/P · 4d bytes;</item>
+/// <item>the sparse allreduces (ssar-rd, ssar-split, dsar-split): what the rank actually sent and received, sizes
+/// included;</item>
+/// <item><see cref="HierarchicalExchange"/> (<c>--hierarchy node</c>): intra-node and inter-node bytes together:
+/// a rank's stream to its leader and the result broadcast (counted as the leader sending it to each rank of its
+/// node), plus, on a leader, the inner exchange's bytes among the leaders by that exchange's own rule.</item>
 /// </list>
 /// </summary>
 public readonly record struct ExchangeResult

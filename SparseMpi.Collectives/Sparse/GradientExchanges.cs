@@ -21,4 +21,12 @@ public static class GradientExchanges
         "dsar-split" => new SplitAllgatherExchange(comm, d, denseGather: true),
         _ => throw new ArgumentException($"unknown exchange '{name}'; valid: {string.Join(", ", Names)}"),
     };
+
+    /// <summary>
+    /// <see cref="Create(string, Communicator, int, WireFormat)"/>, run among node leaders
+    /// (<see cref="HierarchicalExchange"/>) unless <paramref name="hierarchy"/> is none. Collective on
+    /// <paramref name="comm"/> when there is a hierarchy (it splits the nodes).
+    /// </summary>
+    public static IGradientExchange Create(string name, Communicator comm, int d, WireFormat format, Hierarchy hierarchy) =>
+        hierarchy.IsNone ? Create(name, comm, d, format) : new HierarchicalExchange(comm, hierarchy, name, d, format);
 }

@@ -16,9 +16,14 @@ public static class SparseSelfCheck
     /// <summary>One rank's input in a case.</summary>
     sealed record Input(int[] Indices, float[] Values, WireFormat Format);
 
-    /// <summary>Returns one line per failed check on this rank (empty when all passed) and the number of checks.</summary>
-    public static (List<string> Failures, int Checks) Run(Communicator world, ulong seed = 1)
+    /// <summary>Returns one line per failed check on this rank (empty when all passed), the number of checks, and notes on what ran.</summary>
+    /// <param name="nodes">
+    /// how the hierarchical runs of every exact exchange group the ranks: <see cref="Hierarchy.Node"/> (the real
+    /// nodes; on one machine a single node) or <see cref="Hierarchy.Blocks"/> (N consecutive ranks per "node").
+    /// </param>
+    public static (List<string> Failures, int Checks, List<string> Notes) Run(Communicator world, ulong seed = 1, Hierarchy nodes = default)
     {
+        if (nodes.IsNone) nodes = Hierarchy.Node;
         var check = new Checker(world);
         var sum = new float[LargeD];
         var reference = new float[LargeD];
@@ -56,8 +61,18 @@ public static class SparseSelfCheck
         SparseFlag(check, seed, sum);
         Dense(check, seed, sum, reference);
         foreach (string name in GradientExchanges.SparseAllreduces)
-            SparseAllreduce(check, name, seed, sum);
-        return (check.Failures, check.Count);
+            SparseAllreduce(check, name, seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default));
+        // Every exact exchange among node leaders: another order of additions, so checked like the sparse allreduces.
+        using (var probe = new HierarchicalExchange(world, nodes, "allgather", 1, WireFormat.Default))
+        {
+            int leaders = world.Allreduce(probe.IsLeader ? 1 : 0, ReduceOp.Sum);
+            check.Expect(nodes.RanksPerNode is not int n || leaders == (p + n - 1) / n, $"--hierarchy {nodes}: {leaders} node leaders");
+            check.Expect(world.AllEqual(leaders), $"--hierarchy {nodes}: every rank counts {leaders} node leaders");
+            if (world.Rank == 0) check.Note($"--hierarchy {nodes}: {leaders} node leaders of {p} ranks");
+        }
+        foreach (string name in GradientExchanges.Names)
+            SparseAllreduce(check, $"{name} --hierarchy {nodes}", seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default, nodes));
+        return (check.Failures, check.Count, check.Notes);
     }
 
     static Input Random(ulong seed, ulong stream, int d, int k, WireFormat format)
@@ -173,7 +188,7 @@ public static class SparseSelfCheck
     /// every entry within the rounding bound of an exact (double) sum, entries nobody selected exactly zero,
     /// bitwise equal across ranks and from one run to the next, per-rank counts, and a clean reset.
     /// </summary>
-    static void SparseAllreduce(Checker check, string name, ulong seed, float[] sumBuffer)
+    static void SparseAllreduce(Checker check, string name, ulong seed, float[] sumBuffer, Func<int, IGradientExchange> create)
     {
         var world = check.World;
         int p = world.Size;
@@ -205,7 +220,7 @@ public static class SparseSelfCheck
                     selected[input.Indices[j]] = true;
                 }
             var mine = inputs[world.Rank];
-            var exchange = GradientExchanges.Create(name, world, d, f);
+            var exchange = create(d);
             var sum = sumBuffer.AsSpan(0, d);
             sum.Clear();
             long firstHash = 0;
@@ -214,6 +229,8 @@ public static class SparseSelfCheck
                 var result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
                 string label = $"{name} {what} (round {round + 1})";
                 check.Expect(result.Completed, $"{label}: completed");
+                // What ranks say they sent is what ranks say they received, over the whole job.
+                check.Expect(world.Allreduce(result.BytesSent, ReduceOp.Sum) == world.Allreduce(result.BytesReceived, ReduceOp.Sum), $"{label}: bytes sent and received balance");
                 int outside = 0;
                 for (int i = 0; i < d; i++)
                 {
@@ -237,6 +254,7 @@ public static class SparseSelfCheck
                 exchange.ResetOutput(sum);
                 check.Expect(!sum.ContainsAnyExcept(0f), $"{label}: ResetOutput leaves the sum all zero");
             }
+            (exchange as IDisposable)?.Dispose();
         }
     }
 
@@ -251,6 +269,11 @@ public static class SparseSelfCheck
         public Communicator World { get; } = world;
         public List<string> Failures { get; } = [];
         public int Count { get; private set; }
+
+        /// <summary>Lines for the verb to print (what ran, not whether it passed).</summary>
+        public List<string> Notes { get; } = [];
+
+        public void Note(string line) => Notes.Add(line);
 
         public void Expect(bool ok, string what)
         {

@@ -127,6 +127,8 @@ public class BadInputMatrixTests
         yield return new("train mpi alpha alone", $"{T} --mpi-alpha 1e-6", "--mpi-alpha and --mpi-beta go together");
         yield return new("train negative mpi alpha", $"{T} --mpi-alpha -1 --mpi-beta 0", "--mpi-alpha must be a positive number of seconds");
         yield return new("train unknown exchange", $"{T} --exchange ring", "--exchange must be one of allgather, allreduce, ssar-rd, ssar-split, dsar-split");
+        yield return new("train unknown hierarchy", $"{T} --hierarchy bogus", "--hierarchy must be one of none, node (got 'bogus')");
+        yield return new("train hierarchy dense", $"{T} --hierarchy node --compressor none", "--hierarchy groups a compressor's selections by node; --compressor none sums the dense gradient");
         yield return new("train wire format with allreduce", $"{T} --exchange allreduce --index-format delta", "--exchange allreduce sends dense fp32");
         yield return new("train wire format dense", $"{T} --compressor none --value-format fp16", "--compressor none sends dense fp32");
         yield return new("train unknown device", $"{T} --device tpu", "unknown --device 'tpu'");
@@ -185,6 +187,7 @@ public class BadInputMatrixTests
         yield return new("bench-topk stray argument", "bench-topk --d 4096 --repeat 1 4096", "unexpected argument '4096'");
         yield return new("bench-comm unknown option", "bench-comm --bogus", "unknown option '--bogus'");
         yield return new("fit-mpi-cost json not writable", "fit-mpi-cost --model logreg --json /proc/sparsempi-test.json", "cannot write in /proc");
+        yield return new("check-sparse negative ranks per node", "check-sparse --ranks-per-node -1", "--ranks-per-node must not be negative (got -1)");
         yield return new("check-mpi stray argument", "check-mpi extra", "unexpected argument 'extra'");
         yield return new("selftest-topk stray argument", "selftest-topk --large maybe", "unexpected argument 'maybe'");
         // data files (found after MPI starts, through Preflight.Agree)

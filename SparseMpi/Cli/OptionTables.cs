@@ -69,6 +69,10 @@ public static class OptionTables
             When((TrainVerb v) => !v.Dense,
                 "--exchange sums a compressor's selections; --compressor none sums the dense gradient with MPI_Allreduce",
                 "--exchange allreduce --compressor none", "--exchange allreduce"))
+        .Only("hierarchy",
+            When((TrainVerb v) => !v.Dense,
+                "--hierarchy groups a compressor's selections by node; --compressor none sums the dense gradient with one MPI_Allreduce",
+                "--hierarchy node --compressor none", "--hierarchy node"))
         .Only("k-rule",
             When((TrainVerb v) => !v.Dense,
                 "--k-rule chooses a compressor's k; --compressor none sends every entry", "--k-rule dynamic --compressor none", "--k-rule dynamic"),
@@ -163,7 +167,7 @@ public static class OptionTables
         .Always("d", "densities", "formats", "repeat", "warmup", "seed").Paths("json").Build();
 
     public static readonly OptionTable CheckMpi = new OptionTableBuilder<CheckMpiVerb>().Build();
-    public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed").Build();
+    public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed", "ranks-per-node").Build();
     public static readonly OptionTable BenchTopK = new OptionTableBuilder<BenchTopKVerb>().Always("d", "density", "repeat", "seed").Paths("json").Build();
     public static readonly OptionTable SelfTestTopK = new OptionTableBuilder<SelfTestTopKVerb>().Always("seed", "large").Build();
     public static readonly OptionTable Plot = new OptionTableBuilder<PlotVerb>().Always("labels", "target-loss", "title", "prefix").Paths("out").Build();

@@ -29,6 +29,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs), allreduce (scattered into a dense MPI_Allreduce), ssar-rd (SparCML recursive doubling with a dense switch), ssar-split (SparCML split allgather: reduce ranges at owners, allgather them sparse or dense), dsar-split (the same, with a dense allgather).")]
     public string Exchange { get; set; } = "allgather";
 
+    [Option("hierarchy", Default = "none", HelpText = "none: every rank takes part in --exchange; node: ranks first sum their selections on their node's leader, the leaders run --exchange among themselves, and each leader sends the result back to its node (inter-node ranks P / ranks per node).")]
+    public string Hierarchy { get; set; } = "none";
+
     [Option("k-rule", Default = "fixed", HelpText = "fixed: the same k every step; dynamic: each rank picks k each step maximising descent per cost (Khirirat et al. 2020).")]
     public string KRule { get; set; } = "fixed";
 
@@ -107,6 +110,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (MpiAlpha is double a && !(a > 0 && double.IsFinite(a))) return $"--mpi-alpha must be a positive number of seconds (got {a})";
         if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
         if (!GradientExchanges.Names.Contains(Exchange)) return $"--exchange must be one of {string.Join(", ", GradientExchanges.Names)} (got '{Exchange}')";
+        if (!Collectives.Sparse.Hierarchy.Names.Contains(Hierarchy)) return $"--hierarchy must be one of {string.Join(", ", Collectives.Sparse.Hierarchy.Names)} (got '{Hierarchy}')";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
         if (!DeviceSelector.Options.Contains(Device)) return $"unknown --device '{Device}'; valid: {string.Join(", ", DeviceSelector.Options)}";
         if (!DevicePlacement.KernelOptions.Contains(SelectKernel)) return $"unknown --select-kernel '{SelectKernel}'; valid: {string.Join(", ", DevicePlacement.KernelOptions)}";
@@ -118,7 +122,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     /// <summary>The plain configuration the training layer runs (after <see cref="Validate"/>).</summary>
     public SyncConfig ToConfig() => Shared(new SyncConfig
     {
-        Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange,
+        Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy,
         KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
         PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery,
         CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,

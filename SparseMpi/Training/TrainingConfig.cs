@@ -65,6 +65,8 @@ public sealed class SyncConfig : TrainingConfig
     public WireFormat WireFormat { get; set; }
     /// <summary>"allgather" or "allreduce".</summary>
     public string Exchange { get; set; } = "";
+    /// <summary>"none" or "node" (<see cref="Collectives.Sparse.Hierarchy"/>): whether node leaders run the exchange.</summary>
+    public string Hierarchy { get; set; } = "none";
     /// <summary>"fixed" or "dynamic".</summary>
     public string KRule { get; set; } = "";
     public string CostModel { get; set; } = "";
@@ -106,6 +108,8 @@ public sealed class SyncConfig : TrainingConfig
         string s = base.MathConfiguration() + $";compressor={Compressor}";
         if (Dense) return s;
         return s + CompressionText() + string.Create(CultureInfo.InvariantCulture, $";warmup={WarmupEpochs};format={WireFormat};exchange={Exchange}") +
+            // The node sums add in another order; a flat run keeps the text it always had (and its checkpoints).
+            (Hierarchy == "none" ? "" : $";hierarchy={Hierarchy}") +
             (DynamicK ? string.Create(CultureInfo.InvariantCulture,
                 $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "");
     }

@@ -32,7 +32,7 @@ public static class UpdateRules
         return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k);
     }
 
-    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d) => GradientExchanges.Create(o.Exchange, world, d, o.WireFormat);
+    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d) => GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy));
 
     static IKSchedule CreateKSchedule(SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
         ? new DynamicKSchedule(o.KMaxFor(d), new DynamicSparsity(cost.Select(o.CostModel)))
