@@ -3,17 +3,17 @@ namespace SparseMpi.Collectives.Sparse;
 /// <summary>
 /// The exact k-th largest magnitude over keys spread across ranks (each owner holds its region's reduced sums),
 /// without moving them: a radix select on the 32-bit magnitude keys, one byte per round from the top, each round
-/// one MPI_Allreduce of a 256-bin histogram (longs) of the keys that still match the chosen prefix. Four rounds of
-/// 2 KiB, whatever k and P; every rank walks the same summed histograms, so every rank gets the same answer.
+/// one MPI_Allreduce of a 256-bin histogram (int counts) of the keys that still match the chosen prefix. Four rounds of
+/// 1 KiB, whatever k and P; every rank walks the same summed histograms, so every rank gets the same answer.
 /// </summary>
 public sealed class GlobalRadixSelect
 {
     public const int Rounds = 4;
     const int Bins = 256;
-    readonly long[] _histogram = new long[Bins];
+    readonly int[] _histogram = new int[Bins]; // counts fit: the keys number at most d < 2^31 over all ranks
 
     /// <summary>Bytes one rank sends (and receives) for one select, ring model.</summary>
-    public static long BytesPerSelect(int ranks) => Rounds * RingModel.AllreduceBytes(ranks, 8L * Bins);
+    public static long BytesPerSelect(int ranks) => Rounds * RingModel.AllreduceBytes(ranks, 4L * Bins);
 
     /// <summary>
     /// Collective: the key T of the k-th largest of all ranks' <paramref name="keys"/> (k in 1..their total), and
@@ -30,7 +30,7 @@ public sealed class GlobalRadixSelect
             Array.Clear(_histogram);
             foreach (int key in keys)
                 if ((key & mask) == prefix) _histogram[(key >> shift) & 0xFF]++;
-            comm.Allreduce<long>(_histogram, ReduceOp.Sum);
+            comm.Allreduce<int>(_histogram, ReduceOp.Sum);
             int bin = PickBin(_histogram, ref need);
             prefix |= bin << shift;
             mask |= 0xFF << shift;
@@ -43,7 +43,7 @@ public sealed class GlobalRadixSelect
     /// One round's walk: from the highest bin down, the bin that holds the need-th largest key; need becomes the
     /// rank of that key within its bin. Throws when the histogram holds fewer than need keys.
     /// </summary>
-    public static int PickBin(ReadOnlySpan<long> histogram, ref long need)
+    public static int PickBin(ReadOnlySpan<int> histogram, ref long need)
     {
         for (int bin = histogram.Length - 1; bin >= 0; bin--)
         {

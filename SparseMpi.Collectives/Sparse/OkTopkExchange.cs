@@ -15,16 +15,19 @@ namespace SparseMpi.Collectives.Sparse;
 /// <item><b>Global threshold</b>: on every <see cref="RefreshPeriod"/>-th step the exact k-th largest magnitude
 /// of the reduced sum (<see cref="GlobalRadixSelect"/>; ties at it go to the lowest indices, as the exact local
 /// top-k breaks them), so exactly k entries survive; in between the last threshold is re-used and adjusted after
-/// the step when the survivors leave [2k/3, 4k/3] (<see cref="ThresholdBand"/>). A re-used threshold that would let
-/// more than 2k through is replaced by the exact one on that step, which keeps the bound below.</item>
+/// the step when the survivors fall below 2k/3 (<see cref="ThresholdBand"/>). A re-used threshold that would let
+/// more than 4k/3 through is replaced by the exact one on that step (one more count round and the radix select),
+/// which keeps the bound below and the count in its band from above.</item>
 /// <item><b>Gather</b>: each owner's survivors, ascending, in one MPI_Allgatherv: every rank writes the same
 /// (index, value) list into the sum (<see cref="IGradientExchange.WroteAll"/> false, Touched = Applied).</item>
 /// </list>
 /// k is the <b>largest</b> announcement (each rank announces its k, <see cref="IGlobalTopKExchange.TargetK"/>): with
 /// the fixed k schedule every rank announces the same, and the largest never starves a rank of its share. Every
 /// decision (threshold, boundaries, survivors) is made from integers or bits every rank holds identically, so the
-/// result is bitwise identical on every rank. A rank sends at most its k pairs in the reduce and receives at most
-/// 2k pairs in the gather, 6k(P-1)/P words or so with balanced regions, independent of P. The owner's slice is
+/// result is bitwise identical on every rank. With the local selection capped at 4k/3
+/// (<c>ReusedThresholdSelector</c>) and at most 4k/3 survivors, a rank sends at most 4k/3·(P-1)/P pairs in the
+/// reduce (balanced regions) and receives at most 4k/3·(P-1)/P pairs in the gather: within Ok-Topk's 6k(P-1)/P
+/// words, independent of P. Besides: the P×P counts, and on exact steps the radix select's 4 allreduces of 1 KiB. The owner's slice is
 /// d floats and d ints per rank (its region moves with the repartition), allocated once.
 /// </summary>
 public sealed class OkTopkExchange : IGlobalTopKExchange
@@ -156,7 +159,7 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         if (!exact)
         {
             survivors = PassThreshold(n, _globalKey);
-            exact = GatherCounts(survivors, ref sent, ref received) > 2L * k;
+            exact = ThresholdBand.IsAbove(GatherCounts(survivors, ref sent, ref received), k);
         }
         if (exact)
         {

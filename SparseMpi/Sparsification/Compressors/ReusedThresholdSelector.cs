@@ -7,9 +7,9 @@ namespace SparseMpi.Sparsification;
 /// <see cref="MagnitudeSelector.Exact"/> kernel) every <see cref="RefreshPeriod"/> steps, which learns the k-th
 /// largest magnitude; in between every entry whose magnitude reaches that threshold, in one pass (the threshold
 /// kernel), and the threshold is adjusted for the next step when the count leaves [2k/3, 4k/3]
-/// (<see cref="ThresholdBand"/>). At most <see cref="MaxSelected"/> = 2k entries: when more pass, the 2k largest
-/// are sent (the kernel caps the candidates), so the buffers and the wire stay bounded, and the threshold is then
-/// raised to the exact k-th magnitude. Its threshold is state a checkpoint keeps.
+/// (<see cref="ThresholdBand"/>). At most <see cref="MaxSelected"/> = k + floor(k/3) entries, the top of the band:
+/// when more pass, the largest that many are sent (the kernel caps the candidates), so the buffers and the wire stay
+/// bounded (Ok-Topk's 6k(P-1)/P words), and the threshold is then raised to the exact k-th magnitude of them. Its threshold is state a checkpoint keeps.
 /// </summary>
 public sealed class ReusedThresholdSelector : IFusedCompressor
 {
@@ -33,7 +33,7 @@ public sealed class ReusedThresholdSelector : IFusedCompressor
     public int LastCount { get; private set; }
     public bool LastExact { get; private set; }
 
-    public int MaxSelected(int k) => (int)Math.Min(int.MaxValue, 2L * k);
+    public int MaxSelected(int k) => k + k / 3;
 
     public static bool IsRefresh(long step, int period) => step % period == 0;
 
@@ -42,7 +42,7 @@ public sealed class ReusedThresholdSelector : IFusedCompressor
         SelectionArguments.CheckK(k, acc.Length);
         SelectionArguments.CheckOutput(MaxSelected(k), indices, values);
         var (mode, cap) = Plan(k, step, acc.Length);
-        return Learn(_engine.Select(acc, cap, mode, ThresholdKey, step, indices, values), k, mode, values);
+        return Learn(_engine.Select(acc, cap, mode, ThresholdKey, step, indices, values), k, cap, mode, values);
     }
 
     int IFusedCompressor.SelectAccumulating(in Accumulation accumulation, int k, long step, Span<int> indices, Span<float> values)
@@ -50,13 +50,13 @@ public sealed class ReusedThresholdSelector : IFusedCompressor
         SelectionArguments.CheckK(k, accumulation.Residual.Length);
         SelectionArguments.CheckOutput(MaxSelected(k), indices, values);
         var (mode, cap) = Plan(k, step, accumulation.Residual.Length);
-        return Learn(_engine.SelectAccumulating(accumulation, cap, mode, ThresholdKey, step, indices, values), k, mode, values);
+        return Learn(_engine.SelectAccumulating(accumulation, cap, mode, ThresholdKey, step, indices, values), k, cap, mode, values);
     }
 
     (SelectionMode Mode, int Cap) Plan(int k, long step, int d) =>
         IsRefresh(step, RefreshPeriod) ? (SelectionMode.Exact, k) : (SelectionMode.Threshold, Math.Min(MaxSelected(k), d));
 
-    int Learn(int count, int k, SelectionMode mode, ReadOnlySpan<float> values)
+    int Learn(int count, int k, int cap, SelectionMode mode, ReadOnlySpan<float> values)
     {
         LastCount = count;
         LastExact = mode == SelectionMode.Exact;
@@ -70,7 +70,9 @@ public sealed class ReusedThresholdSelector : IFusedCompressor
         else
         {
             if (_scratch.Length < count) _scratch = new int[Math.Max(count, _scratch.Length + _scratch.Length / 4)];
-            ThresholdKey = ThresholdBand.Adjusted(ThresholdKey, count, k, selected, _scratch);
+            // A capped selection says only that at least cap passed: above the band, like a count past 4k/3.
+            ThresholdKey = count >= cap && count > k ? ThresholdBand.KthLargestKey(selected, k, _scratch)
+                : ThresholdBand.Adjusted(ThresholdKey, count, k, selected, _scratch);
         }
         return count;
     }
