@@ -39,12 +39,10 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
     readonly int[] _rangeStart;              // P + 1 region boundaries
     readonly long[] _proposal;               // P - 1 proposed inner boundaries
     readonly int[] _sendCounts, _sendOffsets, _receiveCounts, _receiveOffsets, _countMatrix, _rankCounts, _gatherCounts, _gatherOffsets;
-    readonly float[] _slice;                 // the reduced sum at this rank's region (global indexing); zero between exchanges
-    readonly int[] _present;                 // per entry: the exchange that last wrote it (no clearing per step)
+    readonly OwnerReduce _reduce;            // the reduced sum at this rank's region, at the global index (the region moves)
     readonly GlobalRadixSelect _radix = new();
-    int _stamp;
     GrowableBuffer<long> _pairs, _received, _gatherSend, _gatherReceive;
-    GrowableBuffer<int> _packedIndices, _entries, _keys, _survivors, _ties, _applied, _scratch;
+    GrowableBuffer<int> _packedIndices, _keys, _survivors, _ties, _applied, _scratch;
     GrowableBuffer<float> _passed;
     int _packedCount, _appliedCount, _globalKey;
     long _step;
@@ -68,8 +66,7 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         _countMatrix = new int[p * p];
         _rankCounts = new int[p];
         _gatherCounts = new int[p]; _gatherOffsets = new int[p];
-        _slice = new float[d];
-        _present = new int[d];
+        _reduce = new OwnerReduce(d);
     }
 
     public string Name => "oktopk";
@@ -96,7 +93,7 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
         IndexCodec.CheckSelection(indices, Dimension);
         var pairs = _pairs.Get(indices.Length);
-        for (int j = 0; j < indices.Length; j++) pairs[j] = Pair(indices[j], values[j]);
+        for (int j = 0; j < indices.Length; j++) pairs[j] = OwnerReduce.Pair(indices[j], values[j]);
         indices.CopyTo(_packedIndices.Get(indices.Length));
         _packedCount = indices.Length;
         int announced = TargetK > 0 ? TargetK : indices.Length;
@@ -124,14 +121,7 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         }
 
         // Split and reduce: every region's pairs to its owner, summed there in rank order.
-        var indices = _packedIndices.Array.AsSpan(0, _packedCount);
-        for (int q = 0, j = 0; q < p; q++)
-        {
-            int first = j;
-            while (j < indices.Length && indices[j] < _rangeStart[q + 1]) j++;
-            _sendOffsets[q] = first;
-            _sendCounts[q] = j - first;
-        }
+        OwnerReduce.Split(_packedIndices.Array.AsSpan(0, _packedCount), _rangeStart, _sendOffsets, _sendCounts);
         _comm.Allgather<int>(_sendCounts, _countMatrix);
         long total = 0, allPairs = 0;
         for (int r = 0; r < p; r++)
@@ -146,7 +136,8 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         }
         var pairsIn = _received.Get(total);
         _comm.Alltoallv<long>(_pairs.Array.AsSpan(0, _packedCount), _sendCounts, _sendOffsets, pairsIn, _receiveCounts, _receiveOffsets);
-        int n = SumOwnedRegion(pairsIn);
+        // Rank order: the Alltoallv placed rank q's block before rank q + 1's. Slice positions are the indices.
+        int n = _reduce.Sum(pairsIn, _rangeStart[rank], _rangeStart[rank + 1], 0, "region");
         if (p > 1)
         {
             sent += 8L * (_packedCount - _sendCounts[rank]) + 4L * p * (p - 1);
@@ -182,37 +173,15 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         };
     }
 
-    /// <summary>Sums the received pairs of this rank's region in rank order into the slice; returns how many distinct entries (listed in _entries).</summary>
-    int SumOwnedRegion(ReadOnlySpan<long> received)
-    {
-        int lo = _rangeStart[_comm.Rank], hi = _rangeStart[_comm.Rank + 1];
-        int stamp = ++_stamp;
-        if (stamp == int.MaxValue) { Array.Clear(_present); _stamp = stamp = 1; }
-        var entries = _entries.Get(Math.Min(received.Length, hi - lo));
-        int n = 0;
-        foreach (long pair in received) // rank order: the Alltoallv placed rank q's block before rank q + 1's
-        {
-            var (index, value) = Unpair(pair);
-            if (index < lo || index >= hi) throw new MalformedMessageException($"index {index} outside this rank's region [{lo}, {hi})");
-            if (_present[index] != stamp)
-            {
-                _present[index] = stamp;
-                _slice[index] = value;
-                entries[n++] = index;
-            }
-            else _slice[index] += value;
-        }
-        return n;
-    }
-
     /// <summary>Lists the reduced entries whose magnitude reaches <paramref name="key"/> in _survivors.</summary>
     int PassThreshold(int n, int key)
     {
-        var entries = _entries.Array.AsSpan(0, n);
+        var entries = _reduce.Entries(n);
+        var slice = _reduce.Slice;
         var survivors = _survivors.Get(n);
         int s = 0;
         foreach (int i in entries)
-            if (ThresholdBand.Key(_slice[i]) >= key) survivors[s++] = i;
+            if (ThresholdBand.Key(slice[i]) >= key) survivors[s++] = i;
         return s;
     }
 
@@ -234,7 +203,8 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
     /// </summary>
     int SelectExact(int n, int k, ref long sent, ref long received)
     {
-        var entries = _entries.Array.AsSpan(0, n);
+        var entries = _reduce.Entries(n);
+        var slice = _reduce.Slice;
         var survivors = _survivors.Get(n);
         int p = _comm.Size;
         long total = _comm.Allreduce((long)n, ReduceOp.Sum);
@@ -247,7 +217,7 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
             return n;
         }
         var keys = _keys.Get(n);
-        for (int j = 0; j < n; j++) keys[j] = ThresholdBand.Key(_slice[entries[j]]);
+        for (int j = 0; j < n; j++) keys[j] = ThresholdBand.Key(slice[entries[j]]);
         int threshold = _radix.Select(_comm, keys, k, out long tiesToTake);
         sent += GlobalRadixSelect.BytesPerSelect(p); received += GlobalRadixSelect.BytesPerSelect(p);
         int s = 0, tieCount = 0;
@@ -277,10 +247,11 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
     {
         int p = _comm.Size, rank = _comm.Rank;
         var local = _survivors.Array.AsSpan(0, mine);
+        var slice = _reduce.Slice;
         local.Sort();
         var send = _gatherSend.Get(mine);
-        for (int j = 0; j < mine; j++) send[j] = Pair(local[j], _slice[local[j]]);
-        foreach (int i in _entries.Array.AsSpan(0, n)) _slice[i] = 0f;
+        for (int j = 0; j < mine; j++) send[j] = OwnerReduce.Pair(local[j], slice[local[j]]);
+        _reduce.Clear(n);
 
         long total = 0;
         for (int q = 0; q < p; q++) { _gatherOffsets[q] = (int)total; total += _gatherCounts[q]; }
@@ -292,7 +263,7 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         int previous = -1;
         for (int j = 0; j < all.Length; j++)
         {
-            var (index, value) = Unpair(all[j]);
+            var (index, value) = OwnerReduce.Unpair(all[j]);
             // Owners' regions ascend with the rank and each sorted its survivors: the whole list ascends.
             if (index <= previous || index >= Dimension) throw new MalformedMessageException($"survivor {index} out of order or outside 0..{Dimension - 1}");
             previous = index;
@@ -308,9 +279,6 @@ public sealed class OkTopkExchange : IGlobalTopKExchange
         }
         return total;
     }
-
-    static long Pair(int index, float value) => (uint)index | ((long)BitConverter.SingleToInt32Bits(value) << 32);
-    static (int Index, float Value) Unpair(long pair) => ((int)(uint)pair, BitConverter.Int32BitsToSingle((int)(pair >> 32)));
 
     public void ResetOutput(Span<float> sum)
     {
