@@ -43,6 +43,20 @@ public class OkTopkTrainingTests
     }
 
     [Test]
+    public void OnOneRankWithExactThresholdsItIsTheAllgathersTopK()
+    {
+        // One rank, every threshold exact: the local selection is the exact top-k, the global top-k of that sum is all
+        // of it, nothing returns to the residual, so the whole pipeline (regions, reduce, radix select, gather, apply)
+        // must give the allgather's bits.
+        using var gather = new RunDirectory();
+        using var ok = new RunDirectory();
+        var a = ProgramRunner.Run($"train --compressor topk --density 0.01 --batch-size 128 --max-steps 40 --out {gather.Path}", 1);
+        var b = ProgramRunner.Run($"{Common} --threshold-refresh 1 --max-steps 40 --out {ok.Path}", 1);
+        foreach (var r in new[] { a, b }) Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        Assert.That((string)ok.Summary()["parameter_hash"]!, Is.EqualTo((string)gather.Summary()["parameter_hash"]!));
+    }
+
+    [Test]
     public void ResumeIsBitIdentical()
     {
         using var whole = new RunDirectory();
