@@ -9,17 +9,29 @@ public static class GradientExchanges
     /// <summary>The SparCML-style sparse allreduces (their sums add in another order than the allgather's).</summary>
     public static readonly string[] SparseAllreduces = ["ssar-rd", "ssar-split", "dsar-split"];
 
+    /// <summary>
+    /// Exchanges that apply only a global top-k of the sum (<see cref="IGlobalTopKExchange"/>): they change the math,
+    /// so they are not in <see cref="Names"/> (which the exact-sum checks and benchmarks walk).
+    /// </summary>
+    public static readonly string[] GlobalTopK = ["oktopk"];
+
+    /// <summary>What <c>--exchange</c> accepts: the exact sums, then the global top-k ones.</summary>
+    public static IEnumerable<string> All => Names.Concat(GlobalTopK);
+
     /// <summary>Only the allgather sends the wire format; the others send int32 indices and fp32 values.</summary>
     public static bool UsesWireFormat(string name) => name == "allgather";
 
-    public static IGradientExchange Create(string name, Communicator comm, int d, WireFormat format) => name switch
+    /// <param name="thresholdRefresh">oktopk only: every how many steps its global threshold is computed exactly.</param>
+    public static IGradientExchange Create(string name, Communicator comm, int d, WireFormat format,
+        int thresholdRefresh = OkTopkExchange.DefaultRefreshPeriod) => name switch
     {
         "allgather" => new SparseAllgatherExchange(comm, d, format),
         "allreduce" => new DenseAllreduceExchange(comm, d),
         "ssar-rd" => new RecursiveDoublingExchange(comm, d),
         "ssar-split" => new SplitAllgatherExchange(comm, d, denseGather: false),
         "dsar-split" => new SplitAllgatherExchange(comm, d, denseGather: true),
-        _ => throw new ArgumentException($"unknown exchange '{name}'; valid: {string.Join(", ", Names)}"),
+        "oktopk" => new OkTopkExchange(comm, d, thresholdRefresh),
+        _ => throw new ArgumentException($"unknown exchange '{name}'; valid: {string.Join(", ", All)}"),
     };
 
     /// <summary>
@@ -27,6 +39,12 @@ public static class GradientExchanges
     /// (<see cref="HierarchicalExchange"/>) unless <paramref name="hierarchy"/> is none. Collective on
     /// <paramref name="comm"/> when there is a hierarchy (it splits the nodes).
     /// </summary>
-    public static IGradientExchange Create(string name, Communicator comm, int d, WireFormat format, Hierarchy hierarchy) =>
-        hierarchy.IsNone ? Create(name, comm, d, format) : new HierarchicalExchange(comm, hierarchy, name, d, format);
+    /// <param name="thresholdRefresh">oktopk only (which has no hierarchy: its global threshold involves every rank).</param>
+    public static IGradientExchange Create(string name, Communicator comm, int d, WireFormat format, Hierarchy hierarchy,
+        int thresholdRefresh = OkTopkExchange.DefaultRefreshPeriod)
+    {
+        if (hierarchy.IsNone) return Create(name, comm, d, format, thresholdRefresh);
+        if (GlobalTopK.Contains(name)) throw new ArgumentException($"--exchange {name} has no node hierarchy: its global top-k involves every rank");
+        return new HierarchicalExchange(comm, hierarchy, name, d, format);
+    }
 }

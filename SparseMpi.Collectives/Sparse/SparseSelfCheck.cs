@@ -14,7 +14,7 @@ public static class SparseSelfCheck
     const int LargeD = 1_000_003; // odd, prime: not a multiple of any vector width or chunk
 
     /// <summary>One rank's input in a case.</summary>
-    sealed record Input(int[] Indices, float[] Values, WireFormat Format);
+    internal sealed record Input(int[] Indices, float[] Values, WireFormat Format);
 
     /// <summary>Returns one line per failed check on this rank (empty when all passed), the number of checks, and notes on what ran.</summary>
     /// <param name="nodes">
@@ -72,10 +72,11 @@ public static class SparseSelfCheck
         }
         foreach (string name in GradientExchanges.Names)
             SparseAllreduce(check, $"{name} --hierarchy {nodes}", seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default, nodes));
+        OkTopkSelfCheck.Run(check, seed);
         return (check.Failures, check.Count, check.Notes);
     }
 
-    static Input Random(ulong seed, ulong stream, int d, int k, WireFormat format)
+    internal static Input Random(ulong seed, ulong stream, int d, int k, WireFormat format)
     {
         var input = new Input(new int[k], new float[k], format);
         SyntheticSparse.Fill(seed, stream, d, input.Indices, input.Values);
@@ -258,13 +259,13 @@ public static class SparseSelfCheck
         }
     }
 
-    static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    internal static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
         => MemoryMarshal.AsBytes(a).SequenceEqual(MemoryMarshal.AsBytes(b));
 
     /// <summary>FNV-1a over the float bits: equal sums give equal hashes on every rank (compared in-run, never stored).</summary>
-    static long Hash(ReadOnlySpan<float> values) => (long)Fnv1a.Hash(values);
+    internal static long Hash(ReadOnlySpan<float> values) => (long)Fnv1a.Hash(values);
 
-    sealed class Checker(Communicator world)
+    internal sealed class Checker(Communicator world)
     {
         public Communicator World { get; } = world;
         public List<string> Failures { get; } = [];

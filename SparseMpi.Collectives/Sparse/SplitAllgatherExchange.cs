@@ -23,11 +23,8 @@ public sealed class SplitAllgatherExchange : IGradientExchange
     readonly bool _denseGather;
     readonly int[] _counts, _sendCounts, _sendOffsets, _receiveCounts, _receiveOffsets, _gatherLengths, _gatherOffsets;
     readonly int[] _rangeStart; // P + 1 boundaries
-    readonly float[] _slice;    // this rank's range of the sum; all zero between exchanges
-    readonly int[] _present;    // per slice entry: the exchange that last wrote it (no clearing per step)
-    int _exchangeNumber;
+    readonly OwnerReduce _reduce; // this rank's range of the sum; all zero between exchanges
     GrowableBuffer<long> _pairs, _received;
-    GrowableBuffer<int> _sliceEntries;
     GrowableBuffer<byte> _gatherSend, _gatherReceive;
     GrowableBuffer<int> _touched;
     int _touchedCount;
@@ -47,9 +44,7 @@ public sealed class SplitAllgatherExchange : IGradientExchange
         _gatherLengths = new int[p]; _gatherOffsets = new int[p];
         _rangeStart = new int[p + 1];
         for (int q = 0; q <= p; q++) _rangeStart[q] = (int)((long)d * q / p);
-        int length = _rangeStart[comm.Rank + 1] - _rangeStart[comm.Rank];
-        _slice = new float[length];
-        _present = new int[length];
+        _reduce = new OwnerReduce(_rangeStart[comm.Rank + 1] - _rangeStart[comm.Rank]);
     }
 
     public string Name => _denseGather ? "dsar-split" : "ssar-split";
@@ -65,15 +60,8 @@ public sealed class SplitAllgatherExchange : IGradientExchange
         if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
         IndexCodec.CheckSelection(indices, Dimension);
         var pairs = _pairs.Get(indices.Length);
-        for (int j = 0; j < indices.Length; j++) pairs[j] = Pair(indices[j], values[j]);
-        int p = _comm.Size;
-        for (int q = 0, j = 0; q < p; q++)
-        {
-            int first = j;
-            while (j < indices.Length && indices[j] < _rangeStart[q + 1]) j++;
-            _sendOffsets[q] = first;
-            _sendCounts[q] = j - first;
-        }
+        for (int j = 0; j < indices.Length; j++) pairs[j] = OwnerReduce.Pair(indices[j], values[j]);
+        OwnerReduce.Split(indices, _rangeStart, _sendOffsets, _sendCounts);
         return indices.Length;
     }
 
@@ -92,16 +80,17 @@ public sealed class SplitAllgatherExchange : IGradientExchange
         var received = _received.Get(total);
         _comm.Alltoallv<long>(_pairs.Array.AsSpan(0, _counts[rank]), _sendCounts, _sendOffsets, received, _receiveCounts, _receiveOffsets);
         long reduced = Stopwatch.GetTimestamp();
-        int entries = SumOwnedRange(received);
+        // Rank order: the Alltoallv placed rank q's block before rank q + 1's.
+        int entries = _reduce.Sum(received, _rangeStart[rank], _rangeStart[rank + 1], _rangeStart[rank], "range");
 
         // Gather the reduced ranges.
-        int length = _slice.Length;
+        int length = _reduce.Slice.Length;
         long gathered;
         if (_denseGather)
         {
             for (int q = 0; q < p; q++) { _gatherOffsets[q] = _rangeStart[q]; _gatherLengths[q] = _rangeStart[q + 1] - _rangeStart[q]; }
-            _comm.Allgatherv<float>(_slice, sum, _gatherLengths, _gatherOffsets);
-            ClearSlice(entries);
+            _comm.Allgatherv<float>(_reduce.Slice, sum, _gatherLengths, _gatherOffsets);
+            _reduce.Clear(entries);
             _wroteAll = true;
             _touchedCount = 0;
             gathered = p == 1 ? 0 : 4L * (Dimension - length);
@@ -128,46 +117,23 @@ public sealed class SplitAllgatherExchange : IGradientExchange
     long _gatherSentBytes;
     long GatherSent() => _gatherSentBytes;
 
-    /// <summary>Sums the received pairs of this rank's range in rank order into the slice; returns how many distinct entries.</summary>
-    int SumOwnedRange(ReadOnlySpan<long> received)
-    {
-        int offset = _rangeStart[_comm.Rank];
-        int stamp = ++_exchangeNumber;
-        if (stamp == int.MaxValue) { Array.Clear(_present); _exchangeNumber = stamp = 1; }
-        var entries = _sliceEntries.Get(Math.Min(received.Length, _slice.Length));
-        int n = 0;
-        foreach (long pair in received) // rank order: the Alltoallv placed rank q's block before rank q + 1's
-        {
-            var (index, value) = Unpair(pair);
-            int local = index - offset;
-            if ((uint)local >= (uint)_slice.Length) throw new MalformedMessageException($"index {index} outside this rank's range");
-            if (_present[local] != stamp)
-            {
-                _present[local] = stamp;
-                _slice[local] = value;
-                entries[n++] = local;
-            }
-            else _slice[local] += value;
-        }
-        return n;
-    }
-
     /// <summary>ssar-split's gather: each owner's range as pairs, or dense past the switch; every rank assigns them into the sum.</summary>
     long GatherSparse(int entries, Span<float> sum)
     {
-        int p = _comm.Size, rank = _comm.Rank, length = _slice.Length, offset = _rangeStart[rank];
+        int p = _comm.Size, rank = _comm.Rank, length = _reduce.Slice.Length, offset = _rangeStart[rank];
+        var slice = _reduce.Slice;
         bool dense = 8L * entries >= 4L * length;
         int bytes = 4 + (dense ? 4 * length : 8 * entries);
         var send = _gatherSend.Get(bytes);
         MemoryMarshal.Write(send, dense ? -1 : entries);
-        var entryList = _sliceEntries.Array.AsSpan(0, entries);
-        if (dense) MemoryMarshal.AsBytes(_slice.AsSpan()).CopyTo(send[4..]);
+        var entryList = _reduce.Entries(entries);
+        if (dense) MemoryMarshal.AsBytes(slice).CopyTo(send[4..]);
         else
         {
             var pairs = MemoryMarshal.Cast<byte, long>(send[4..]);
-            for (int j = 0; j < entries; j++) pairs[j] = Pair(offset + entryList[j], _slice[entryList[j]]);
+            for (int j = 0; j < entries; j++) pairs[j] = OwnerReduce.Pair(offset + entryList[j], slice[entryList[j]]);
         }
-        ClearSlice(entries);
+        _reduce.Clear(entries);
         _comm.Allgather<int>([bytes], _gatherLengths);
         long total = 0;
         for (int q = 0; q < p; q++) { _gatherOffsets[q] = (int)total; total += _gatherLengths[q]; }
@@ -201,7 +167,7 @@ public sealed class SplitAllgatherExchange : IGradientExchange
             if (pairs.Length != count) throw new MalformedMessageException(q, new MalformedMessageException($"{count} pairs in {message.Length} bytes"));
             foreach (long pair in pairs)
             {
-                var (index, value) = Unpair(pair);
+                var (index, value) = OwnerReduce.Unpair(pair);
                 if (index < _rangeStart[q] || index >= _rangeStart[q + 1]) throw new MalformedMessageException(q, new MalformedMessageException($"index {index} outside rank {q}'s range"));
                 sum[index] = value;
                 if (!_wroteAll) touchedList[t++] = index;
@@ -211,14 +177,6 @@ public sealed class SplitAllgatherExchange : IGradientExchange
         _gatherSentBytes = p == 1 ? 0 : 4L * (p - 1) + total - _gatherLengths[(rank + 1) % p];
         return p == 1 ? 0 : 4L * (p - 1) + total - bytes;
     }
-
-    void ClearSlice(int entries)
-    {
-        foreach (int local in _sliceEntries.Array.AsSpan(0, entries)) _slice[local] = 0f;
-    }
-
-    static long Pair(int index, float value) => (uint)index | ((long)BitConverter.SingleToInt32Bits(value) << 32);
-    static (int Index, float Value) Unpair(long pair) => ((int)(uint)pair, BitConverter.Int32BitsToSingle((int)(pair >> 32)));
 
     public void ResetOutput(Span<float> sum)
     {

@@ -68,11 +68,28 @@ public static class OptionTables
         .Only("exchange",
             When((TrainVerb v) => !v.Dense,
                 "--exchange sums a compressor's selections; --compressor none sums the dense gradient with MPI_Allreduce",
-                "--exchange allreduce --compressor none", "--exchange allreduce"))
+                "--exchange allreduce --compressor none", "--exchange allreduce"),
+            // Ok-Topk's local selection is its own re-used-threshold top-k, on the host.
+            When((TrainVerb v) => v.Exchange != "oktopk" || v.Compressor == "topk",
+                v => $"--exchange oktopk selects by its own re-used top-k threshold; --compressor {v.Compressor} is not supported with it (use topk)",
+                "--exchange oktopk --compressor randomk", "--exchange oktopk --compressor topk"),
+            When((TrainVerb v) => v.Exchange != "oktopk" || !v.DynamicK,
+                "--exchange oktopk keeps a fixed global k; --k-rule dynamic chooses k per rank and step",
+                "--exchange oktopk --k-rule dynamic", "--exchange oktopk"),
+            When((TrainVerb v) => v.Exchange != "oktopk" || !(v.SelectKernel == "torch" || v.Device == "cuda"),
+                "--exchange oktopk runs on the host SIMD kernel only; use --device cpu (or --select-kernel simd)",
+                "--exchange oktopk --select-kernel torch", "--exchange oktopk --select-kernel simd"))
+        .Only("threshold-refresh",
+            When((TrainVerb v) => v.Exchange == "oktopk",
+                v => $"--threshold-refresh is Ok-Topk's exact-threshold period; --exchange {v.Exchange} would ignore it",
+                "--threshold-refresh 8", "--threshold-refresh 8 --exchange oktopk"))
         .Only("hierarchy",
             When((TrainVerb v) => !v.Dense,
                 "--hierarchy groups a compressor's selections by node; --compressor none sums the dense gradient with one MPI_Allreduce",
-                "--hierarchy node --compressor none", "--hierarchy node"))
+                "--hierarchy node --compressor none", "--hierarchy node"),
+            When((TrainVerb v) => v.Exchange != "oktopk",
+                "--hierarchy node runs an exact exchange among node leaders; Ok-Topk's global top-k (--exchange oktopk) runs on every rank",
+                "--hierarchy node --exchange oktopk", "--hierarchy node --exchange ssar-rd"))
         .Only("k-rule",
             When((TrainVerb v) => !v.Dense,
                 "--k-rule chooses a compressor's k; --compressor none sends every entry", "--k-rule dynamic --compressor none", "--k-rule dynamic"),

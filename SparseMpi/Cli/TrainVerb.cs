@@ -26,11 +26,13 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("value-format", Default = "fp32", HelpText = "Wire format of values: fp32, fp16 or bf16.")]
     public string ValueFormat { get; set; } = "fp32";
 
-    [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs), allreduce (scattered into a dense MPI_Allreduce), ssar-rd (SparCML recursive doubling with a dense switch), ssar-split (SparCML split allgather: reduce ranges at owners, allgather them sparse or dense), dsar-split (the same, with a dense allgather).")]
+    [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs), allreduce (scattered into a dense MPI_Allreduce), ssar-rd (SparCML recursive doubling with a dense switch), ssar-split (SparCML split allgather: reduce ranges at owners, allgather them sparse or dense), dsar-split (the same, with a dense allgather), oktopk (Ok-Topk: applies only the global top-k of the sum, not the whole sum; the rest returns to each rank's residual).")]
     public string Exchange { get; set; } = "allgather";
 
     [Option("hierarchy", Default = "none", HelpText = "none: every rank takes part in --exchange; node: ranks first sum their selections on their node's leader, the leaders run --exchange among themselves, and each leader sends the result back to its node (inter-node ranks P / ranks per node).")]
     public string Hierarchy { get; set; } = "none";
+    [Option("threshold-refresh", Default = OkTopkExchange.DefaultRefreshPeriod, HelpText = "--exchange oktopk: compute the local and global thresholds exactly every this many steps (in between they are re-used and adjusted).")]
+    public int ThresholdRefresh { get; set; } = OkTopkExchange.DefaultRefreshPeriod;
 
     [Option("k-rule", Default = "fixed", HelpText = "fixed: the same k every step; dynamic: each rank picks k each step maximising descent per cost (Khirirat et al. 2020).")]
     public string KRule { get; set; } = "fixed";
@@ -109,8 +111,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (PacketHeaderBytes < 0 || PacketBytes <= PacketHeaderBytes) return $"--packet-bytes ({PacketBytes}) must exceed --packet-header-bytes ({PacketHeaderBytes}) >= 0";
         if (MpiAlpha is double a && !(a > 0 && double.IsFinite(a))) return $"--mpi-alpha must be a positive number of seconds (got {a})";
         if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
-        if (!GradientExchanges.Names.Contains(Exchange)) return $"--exchange must be one of {string.Join(", ", GradientExchanges.Names)} (got '{Exchange}')";
+        if (!GradientExchanges.All.Contains(Exchange)) return $"--exchange must be one of {string.Join(", ", GradientExchanges.All)} (got '{Exchange}')";
         if (!Collectives.Sparse.Hierarchy.Names.Contains(Hierarchy)) return $"--hierarchy must be one of {string.Join(", ", Collectives.Sparse.Hierarchy.Names)} (got '{Hierarchy}')";
+        if (ThresholdRefresh < 1) return $"--threshold-refresh must be at least 1 (got {ThresholdRefresh})";
         if (Resume != null && !Directory.Exists(Resume)) return $"--resume {Resume}: no such run directory";
         if (!DeviceSelector.Options.Contains(Device)) return $"unknown --device '{Device}'; valid: {string.Join(", ", DeviceSelector.Options)}";
         if (!DevicePlacement.KernelOptions.Contains(SelectKernel)) return $"unknown --select-kernel '{SelectKernel}'; valid: {string.Join(", ", DevicePlacement.KernelOptions)}";
@@ -122,7 +125,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     /// <summary>The plain configuration the training layer runs (after <see cref="Validate"/>).</summary>
     public SyncConfig ToConfig() => Shared(new SyncConfig
     {
-        Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy,
+        Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy, ThresholdRefresh = ThresholdRefresh,
         KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
         PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery,
         CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,

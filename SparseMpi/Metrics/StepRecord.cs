@@ -17,6 +17,9 @@ public sealed class StepRecord
     public double Density { get; set; }
     /// <summary>k of every rank this step (from the exchanged message lengths).</summary>
     public long[] KPerRank { get; set; } = [];
+    /// <summary>Entries of the sum applied this step, with a global top-k exchange (oktopk); absent otherwise (not in the CSV).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? GlobalK { get; set; }
     public long BytesSent { get; set; }
     public long BytesReceived { get; set; }
     public double MsCompute { get; set; }

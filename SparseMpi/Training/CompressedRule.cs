@@ -64,7 +64,9 @@ public abstract class CompressedRule : IUpdateRule
         long t = Stopwatch.GetTimestamp();
         try
         {
-            _selected = Select(model, (float)lr, _k.KAt(step), step, _indices, _values, _k.Filter);
+            int k = _k.KAt(step);
+            if (_exchange is IGlobalTopKExchange global) global.TargetK = k; // k is what it keeps of the sum
+            _selected = Select(model, (float)lr, k, step, _indices, _values, _k.Filter);
             // Packed here (timed as select) so the announcement can travel with the step's agreement.
             Announcement = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
         }
@@ -96,10 +98,27 @@ public abstract class CompressedRule : IUpdateRule
         t = Stopwatch.GetTimestamp();
         if (_exchange.WroteAll) ApplyAll(model, sum, _scale);
         else ApplyTouched(model, _exchange.Touched, sum, _scale); // O(k * P): only entries some rank sent
+        if (_exchange is IGlobalTopKExchange global)
+        {
+            // Only the global top-k was applied: what this rank sent outside it goes back into its memory.
+            ReturnUnapplied(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected), global.Applied);
+            stats.GlobalK = global.Applied.Length;
+        }
         _exchange.ResetOutput(sum);
         AfterApply();
         stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
     }
+
+    /// <summary>
+    /// With a global top-k exchange (<see cref="IGlobalTopKExchange"/>): returns the sent entries that are not in
+    /// <paramref name="applied"/> (both ascending) to the error-feedback memory, bit for bit as they were.
+    /// </summary>
+    protected abstract void ReturnUnapplied(ReadOnlySpan<int> sent, ReadOnlySpan<float> values, ReadOnlySpan<int> applied);
+
+    /// <summary>The exchange's own state when it has any (a global top-k exchange's thresholds and regions), for checkpoints.</summary>
+    protected void WriteExchangeState(BinaryWriter writer) => (_exchange as IGlobalTopKExchange)?.WriteState(writer);
+
+    protected void ReadExchangeState(BinaryReader reader) => (_exchange as IGlobalTopKExchange)?.ReadState(reader);
 
     /// <summary>Runs inside the timed apply phase, after the sum was reset (the torch rule waits for its device here).</summary>
     protected virtual void AfterApply() { }

@@ -49,15 +49,23 @@ public sealed class SparsifiedRule : CompressedRule
         public void Add(int index, float update) => _parameters[index] += update;
     }
 
+    protected override void ReturnUnapplied(ReadOnlySpan<int> sent, ReadOnlySpan<float> values, ReadOnlySpan<int> applied) =>
+        _memory.ReturnUnapplied(sent, values, applied);
+
+    // Ok-Topk's thresholds and regions follow the residual; other configurations write exactly what they always did.
     public override void WriteState(BinaryWriter writer)
     {
         CheckpointIo.WriteFloats(writer, _memory.Residual);
         CheckpointIo.WriteFloats(writer, _memory.Momentum);
+        (_compressor as ReusedThresholdSelector)?.WriteState(writer);
+        WriteExchangeState(writer);
     }
 
     public override void ReadState(BinaryReader reader)
     {
         CheckpointIo.ReadFloats(reader, _memory.Residual);
         CheckpointIo.ReadFloats(reader, _memory.Momentum);
+        (_compressor as ReusedThresholdSelector)?.ReadState(reader);
+        ReadExchangeState(reader);
     }
 }

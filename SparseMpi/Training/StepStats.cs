@@ -12,4 +12,6 @@ public struct StepStats
     public long K;
     public long BytesSent;
     public long BytesReceived;
+    /// <summary>Entries of the sum applied, with a global top-k exchange (oktopk); null otherwise.</summary>
+    public long? GlobalK;
 }

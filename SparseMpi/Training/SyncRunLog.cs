@@ -94,7 +94,7 @@ public sealed class SyncRunLog : IDisposable
             var record = new StepRecord
             {
                 Step = step, Epoch = s.At.Epoch, Loss = s.MeanLoss, Lr = _options.Lr, K = stats.K, Density = (double)stats.K / _d,
-                KPerRank = kPerRank.ToArray(), BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
+                KPerRank = kPerRank.ToArray(), GlobalK = stats.GlobalK, BytesSent = stats.BytesSent, BytesReceived = stats.BytesReceived,
                 MsCompute = s.MsCompute, MsSelect = stats.MsSelect, MsWait = stats.MsWait, MsComm = stats.MsComm, MsApply = stats.MsApply,
                 CumulativeBytesSent = _cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
                 CostPayloadBits = _cost.PayloadBits, CostPacketBits = _cost.PacketBits, CostMpiSeconds = _cost.MpiSeconds,

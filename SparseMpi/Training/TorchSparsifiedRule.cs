@@ -98,6 +98,10 @@ public sealed class TorchSparsifiedRule : CompressedRule
     protected override void AfterApply() => DeviceSync.Wait(_device);
 
     /// <summary>Residual then momentum (empty without), the layout of <see cref="SparsifiedRule"/>: checkpoints move between kernels.</summary>
+    // --exchange oktopk is refused with the torch kernel (OptionTables; UpdateRules for an auto placement on CUDA).
+    protected override void ReturnUnapplied(ReadOnlySpan<int> sent, ReadOnlySpan<float> values, ReadOnlySpan<int> applied) =>
+        throw new NotSupportedException("the torch rule does not implement a global top-k exchange");
+
     public override void WriteState(BinaryWriter writer)
     {
         int d = _memory.Dimension;

@@ -67,6 +67,8 @@ public sealed class SyncConfig : TrainingConfig
     public string Exchange { get; set; } = "";
     /// <summary>"none" or "node" (<see cref="Collectives.Sparse.Hierarchy"/>): whether node leaders run the exchange.</summary>
     public string Hierarchy { get; set; } = "none";
+    /// <summary>Ok-Topk's period of exact thresholds (--threshold-refresh; used only with a global top-k exchange).</summary>
+    public int ThresholdRefresh { get; set; } = OkTopkExchange.DefaultRefreshPeriod;
     /// <summary>"fixed" or "dynamic".</summary>
     public string KRule { get; set; } = "";
     public string CostModel { get; set; } = "";
@@ -86,6 +88,8 @@ public sealed class SyncConfig : TrainingConfig
     public string? Resume { get; set; }
 
     public bool DynamicK => KRule == "dynamic";
+    /// <summary>The exchange applies only a global top-k of the sum (oktopk), not the whole sum.</summary>
+    public bool GlobalTopK => GradientExchanges.GlobalTopK.Contains(Exchange);
     public string RunDirectory => Resume ?? Out;
 
     /// <summary>The dynamic rule's k_max for a model of <paramref name="d"/> parameters.</summary>
@@ -111,7 +115,10 @@ public sealed class SyncConfig : TrainingConfig
             // The node sums add in another order; a flat run keeps the text it always had (and its checkpoints).
             (Hierarchy == "none" ? "" : $";hierarchy={Hierarchy}") +
             (DynamicK ? string.Create(CultureInfo.InvariantCulture,
-                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "");
+                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "") +
+            // Only k entries of the sum are applied: a different update rule, named as such.
+            (GlobalTopK ? string.Create(CultureInfo.InvariantCulture,
+                $";global-topk={Exchange};threshold-refresh={ThresholdRefresh};repartition={OkTopkExchange.DefaultRepartitionPeriod}") : "");
     }
 }
 

@@ -17,9 +17,17 @@ public static class UpdateRules
     {
         if (placement.UsesTorch) return CreateTorch(world, o, d, stepsPerEpoch, cost, placement.TorchDevice);
         if (o.Dense) return new DenseAllreduceRule(world, d, o.Momentum);
-        ICompressor compressor = CreateCompressor(o, world.Rank);
+        var k = CreateKSchedule(o, d, stepsPerEpoch, cost);
         var memory = new ErrorFeedback(d, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking);
-        return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), CreateKSchedule(o, d, stepsPerEpoch, cost));
+        ICompressor compressor;
+        if (o.GlobalTopK)
+        {
+            // Ok-Topk selects locally by its re-used threshold; entries the global top-k drops return to the memory.
+            compressor = new ReusedThresholdSelector(o.ThresholdRefresh);
+            memory.KeepSentMomentum(compressor.MaxSelected(k.MaxK));
+        }
+        else compressor = CreateCompressor(o, world.Rank);
+        return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), k);
     }
 
     static IUpdateRule CreateTorch(Communicator world, SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost, torch.Device device)
@@ -27,12 +35,14 @@ public static class UpdateRules
         if (o.Dense) return new TorchDenseAllreduceRule(world, d, device, o.Momentum);
         if (o.Compressor != "topk")
             throw new UsageException($"--compressor {o.Compressor} has no torch kernel"); // DevicePlacement refuses it first
+        if (o.GlobalTopK) // OptionTables refuses the explicit combinations; this catches --device auto landing on CUDA
+            throw new UsageException($"--exchange {o.Exchange} has no torch kernel; use --device cpu (or --select-kernel simd)");
         IKSchedule k = CreateKSchedule(o, d, stepsPerEpoch, cost);
         var memory = new TorchErrorFeedback(d, device, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking, k.MaxK);
         return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k);
     }
 
-    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d) => GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy));
+    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d) => GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy), o.ThresholdRefresh);
 
     static IKSchedule CreateKSchedule(SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
         ? new DynamicKSchedule(o.KMaxFor(d), new DynamicSparsity(cost.Select(o.CostModel)))

@@ -17,6 +17,7 @@ public sealed class ErrorFeedback
 {
     readonly float[] _residual;
     readonly float[]? _momentum;
+    float[]? _sentMomentum; // u at the sent entries before masking, when an exchange may drop some (KeepSentMomentum)
 
     /// <param name="dimension">d, the model's parameter count.</param>
     /// <param name="enabled">false: the residual is discarded each step (acc = lr * u), for ablations.</param>
@@ -90,8 +91,45 @@ public sealed class ErrorFeedback
         var residual = _residual.AsSpan();
         for (int j = 0; j < selected; j++) residual[indices[j]] = 0f;
         if (_momentum != null && MaskMomentum)
+        {
+            if (_sentMomentum != null)
+                for (int j = 0; j < selected; j++) _sentMomentum[j] = _momentum[indices[j]];
             for (int j = 0; j < selected; j++) _momentum[indices[j]] = 0f;
+        }
         return selected;
+    }
+
+    /// <summary>
+    /// Makes <see cref="Step"/> keep u at the sent entries before masking (up to <paramref name="capacity"/>, the
+    /// most one step selects), so <see cref="ReturnUnapplied"/> can restore it: needed when the exchange applies
+    /// only a global top-k (Ok-Topk) and momentum masking is on.
+    /// </summary>
+    public void KeepSentMomentum(int capacity)
+    {
+        if (_momentum != null && MaskMomentum) _sentMomentum = new float[capacity];
+    }
+
+    /// <summary>
+    /// After an exchange that applied only <paramref name="applied"/> (ascending) of the last step's selection
+    /// (<paramref name="sent"/> ascending, with <paramref name="values"/> as <see cref="Step"/> returned them):
+    /// every sent entry not applied goes back into the memory as if it had not been selected: its residual is
+    /// the value sent (bit for bit the accumulator it was), and with masking its momentum is restored. So, for
+    /// every entry: residual after + applied part of what this rank sent == acc.
+    /// </summary>
+    public void ReturnUnapplied(ReadOnlySpan<int> sent, ReadOnlySpan<float> values, ReadOnlySpan<int> applied)
+    {
+        if (sent.Length != values.Length) throw new ArgumentException($"{sent.Length} sent indices but {values.Length} values");
+        bool momentum = _sentMomentum != null;
+        if (momentum && sent.Length > _sentMomentum!.Length) throw new ArgumentException($"{sent.Length} sent entries exceed the kept momentum's {_sentMomentum.Length}");
+        int a = 0;
+        for (int j = 0; j < sent.Length; j++)
+        {
+            int i = sent[j];
+            while (a < applied.Length && applied[a] < i) a++;
+            if (a < applied.Length && applied[a] == i) continue;
+            _residual[i] = values[j];
+            if (momentum) _momentum![i] = _sentMomentum![j];
+        }
     }
 
     void Accumulate(in Accumulation a, long step)
