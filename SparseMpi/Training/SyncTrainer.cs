@@ -62,10 +62,14 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             _log.Step(step, outcome, _rule.KPerRank, Stopwatch.GetElapsedTime(started).TotalSeconds, _world.CollectiveCalls - collectives);
 
             long done = step + 1;
-            if (done % _batches.StepsPerEpoch == 0 || done == _totalSteps)
+            bool epochEnd = done % _batches.StepsPerEpoch == 0 || done == _totalSteps;
+            // Evaluation reads the parameters and changes nothing: --eval-every changes when, not what, a run computes.
+            if (epochEnd || options.EvalEvery > 0 && done % options.EvalEvery == 0)
             {
                 watchdog.Mark(step, "evaluate");
-                _log.Epoch(outcome.At.Epoch + 1, done, DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize), outcome.MeanLoss);
+                long evalStart = Stopwatch.GetTimestamp();
+                var eval = DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize);
+                _log.Evaluated(outcome.At, done, eval, outcome.MeanLoss, Stopwatch.GetElapsedTime(evalStart).TotalSeconds, epochEnd);
             }
             if (outcome.StopSignal != 0 && done < _totalSteps) // a signal at the last step changes nothing
             {
@@ -140,7 +144,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         Preflight.SameOnAllRanks(_world, _configHash, "the training configuration");
         _data = TrainingSetup.LoadData(_world, options.Data);
 
-        _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice);
+        _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice, options.Hidden);
         _hostCopy = _placement.UsesTorch ? new float[_model.D] : null;
         TrainingSetup.Synchronise(_world, _model, options.ProblemFor, ParametersOnHost, HostParametersChanged);
         _batches = TrainingSetup.Batches(_world, _data.Train, options.BatchSize, options.Seed);
@@ -162,7 +166,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
                 $"--resume {_runDir}: the run already ended at step {_start.Step}; to continue it, give a larger --epochs (now {options.Epochs}) or --max-steps", _root);
         _log = new SyncRunLog(mpi, options, _runDir, _model.D, _placement, _configuration, _cost, _start, _batches.StepsPerEpoch, _wall) { TotalSteps = _totalSteps };
         if (_root)
-            Console.WriteLine($"train: {options.Model} (d = {_model.D}) on {_world.Size} ranks ({_placement.Device}, {_placement.KernelName} kernel), {options.Compressor}, " +
+            Console.WriteLine($"train: {ModelFactory.Describe(options.Model, options.Hidden)} (d = {_model.D}) on {_world.Size} ranks ({_placement.Device}, {_placement.KernelName} kernel), {options.Compressor}, " +
                 $"{_batches.StepsPerEpoch} steps/epoch of {options.BatchSize}/rank, {_totalSteps - _start.Step} steps to go");
     }
 
