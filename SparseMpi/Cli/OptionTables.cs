@@ -167,6 +167,20 @@ public static class OptionTables
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
         .Always("d", "densities", "formats", "repeat", "warmup", "seed").Paths("json").Build();
 
+    public static readonly OptionTable BenchStep = new OptionTableBuilder<BenchStepVerb>()
+        .Always("d", "compressor", "compute-ms", "steps", "warmup", "seed").Paths("json")
+        .Only("density", When((BenchStepVerb v) => !v.Dense,
+            "--density sets a compressor's k; --compressor none sums all d floats with MPI_Allreduce", "--density 0.02 --compressor none", "--density 0.02"))
+        .Only("exchange", When((BenchStepVerb v) => !v.Dense,
+            "--exchange sums a compressor's selections; --compressor none sums the dense gradient with MPI_Allreduce", "--exchange ssar-rd --compressor none", "--exchange ssar-rd"))
+        .Only("format",
+            When((BenchStepVerb v) => !v.Dense, "--format is the sparse allgather's wire format; --compressor none sends dense fp32",
+                "--format delta:fp16 --compressor none", "--format delta:fp16"),
+            When((BenchStepVerb v) => v.Exchanges.Contains("allgather"),
+                "--format is the sparse allgather's wire format; the other exchanges send int32 indices and fp32 values",
+                "--format delta:fp16 --exchange ssar-rd", "--format delta:fp16 --exchange allgather,ssar-rd"))
+        .Build();
+
     public static readonly OptionTable CheckMpi = new OptionTableBuilder<CheckMpiVerb>().Build();
     public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed").Build();
     public static readonly OptionTable BenchTopK = new OptionTableBuilder<BenchTopKVerb>().Always("d", "density", "repeat", "seed").Paths("json").Build();
@@ -175,7 +189,7 @@ public static class OptionTables
     public static readonly OptionTable Report = new OptionTableBuilder<ReportVerb>().Always("network", "pair-ns", "title").Paths("out").Build();
 
     public static IReadOnlyList<OptionTable> All { get; } =
-        [Train, Hogwild, FitMpiCost, BenchComm, CheckMpi, CheckSparse, BenchTopK, SelfTestTopK, Plot, Report];
+        [Train, Hogwild, FitMpiCost, BenchComm, BenchStep, CheckMpi, CheckSparse, BenchTopK, SelfTestTopK, Plot, Report];
 
     static OptionRule When<T>(Func<T, bool> holds, string refusal, string violating, string satisfying) where T : class =>
         OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);

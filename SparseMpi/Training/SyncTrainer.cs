@@ -42,9 +42,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     TrainingPosition _start = new(0, 0, 0, 0, 0, 0, 0, 0);
     long _totalSteps;
     SyncRunLog _log = null!;
-    // The step's agreement round, per rank: loss, non-finite flag, the exchange's announcement, a stop signal.
-    double[] _agreement = [];
-    int[] _announcements = [];
+    StepAgreement _agreement = null!; // the step's agreement round
     long _lastCheckpointStep = -1;
     StallWatchdog _watchdog = null!; // the run's, set by Run
 
@@ -103,35 +101,24 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         _watchdog.Mark(step, "wait");
         var (meanLoss, stop) = Agree(step, at, finite, loss, ref stats);
         _watchdog.Mark(step, "comm");
-        _rule.ExchangeAndApply(_model, _announcements, ref stats);
+        _rule.ExchangeAndApply(_model, _agreement.Announcements, ref stats);
         return new StepOutcome(at, meanLoss, msCompute, stats, stop);
     }
 
     /// <summary>
-    /// The agreement round, one small allgather: every rank's loss (for the log), whether its gradient was finite
-    /// (so all ranks stop together instead of hanging) and its exchange's announcement (so the exchange itself
-    /// needs no collective of its own for it), and whether a stop signal reached any rank (so all stop after
-    /// the same step). It is where ranks wait for the slowest one: timed as wait.
+    /// The agreement round (<see cref="StepAgreement"/>): losses, finiteness, announcements and stop signals of all
+    /// ranks. It is where ranks wait for the slowest one: timed as wait.
     /// </summary>
     (double MeanLoss, int StopSignal) Agree(long step, BatchPosition at, bool finite, float loss, ref StepStats stats)
     {
         long t = Stopwatch.GetTimestamp();
-        _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, _rule.Announcement, _signals.Received], _agreement);
+        var agreed = _agreement.Run(finite, loss, _rule.Announcement, _signals.Received);
         stats.MsWait = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        double lossSum = 0, nonFinite = 0;
-        int stop = 0;
-        for (int r = 0; r < _world.Size; r++)
-        {
-            lossSum += _agreement[4 * r];
-            nonFinite += _agreement[4 * r + 1];
-            _announcements[r] = (int)_agreement[4 * r + 2];
-            if (stop == 0) stop = (int)_agreement[4 * r + 3]; // the lowest rank's signal names the stop
-        }
-        if (nonFinite > 0)
+        if (agreed.NonFiniteRanks > 0)
             throw new CollectiveUsageException(
-                $"non-finite loss or gradient at step {step} ({at}) on {nonFinite} rank(s); training stopped" +
+                $"non-finite loss or gradient at step {step} ({at}) on {agreed.NonFiniteRanks} rank(s); training stopped" +
                 (_lastCheckpointStep >= 0 ? $"; the last checkpoint (step {_lastCheckpointStep}) is intact" : ""), _root);
-        return (lossSum / _world.Size, stop);
+        return (agreed.MeanLoss, agreed.StopSignal);
     }
 
     /// <summary>Preflight (configuration and data agreed by all ranks), model, update rule, and the resume point.</summary>
@@ -154,8 +141,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
         _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
-        _agreement = new double[4 * _world.Size];
-        _announcements = new int[_world.Size];
+        _agreement = new StepAgreement(_world);
 
         if (options.Resume != null) Resume();
         _totalSteps = options.Epochs * _batches.StepsPerEpoch;

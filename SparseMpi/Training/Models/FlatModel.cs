@@ -82,6 +82,16 @@ public sealed unsafe class FlatModel : IDisposable
         return new FlatModel(name, module, device);
     }
 
+    /// <summary>
+    /// <paramref name="d"/> zero parameters on the CPU with no forward pass (<see cref="SyntheticParameters"/>): for
+    /// bench-step, which writes synthetic gradients into <see cref="GradientSpan"/> and drives the real update rules.
+    /// </summary>
+    public static FlatModel Synthetic(int d)
+    {
+        TorchSetup.Initialize();
+        return new FlatModel("synthetic", new SyntheticParameters(d), torch.CPU);
+    }
+
     FlatModel(string name, nn.Module<Tensor, Tensor> module, Device device)
     {
         Name = name;
