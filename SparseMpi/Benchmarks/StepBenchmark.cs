@@ -81,8 +81,9 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
     {
         long t0 = Stopwatch.GetTimestamp();
         gradients.CopyTo(model.GradientSpan, step);
-        double remaining = options.ComputeMs - Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        if (remaining > 0) Thread.Sleep(TimeSpan.FromMilliseconds(remaining));
+        // Thread.Sleep counts whole milliseconds (a fraction is dropped): sleep again until the time asked has passed.
+        for (double remaining; (remaining = options.ComputeMs - Stopwatch.GetElapsedTime(t0).TotalMilliseconds) > 0;)
+            Thread.Sleep((int)Math.Ceiling(remaining));
         msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
 
         var stats = new StepStats();

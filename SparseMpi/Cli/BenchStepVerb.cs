@@ -31,7 +31,7 @@ public sealed class BenchStepVerb : IMpiVerb
     [Option("format", Default = "int32:fp32", HelpText = "Wire format index:value of the allgather exchange (index int32|delta, value fp32|fp16|bf16).")]
     public string Format { get; set; } = "int32:fp32";
 
-    [Option("compute-ms", Default = 0.0, HelpText = "Milliseconds each rank sleeps per step in place of the model's compute: take ms_per_step.compute of a real run's summary.json.")]
+    [Option("compute-ms", Default = 0.0, HelpText = "Milliseconds each rank sleeps per step in place of the model's compute (take ms_per_step.compute of a real run's summary.json): bench-step is a what-if for the communication part, not training.")]
     public double ComputeMs { get; set; }
 
     [Option("steps", Default = 20, HelpText = "Timed steps per case (median, min and max are reported).")]
