@@ -9,9 +9,9 @@ namespace SparseMpi.Benchmarks;
 
 /// <summary>
 /// bench-step: the whole synchronous training step (compensate and select, agree, exchange, apply) with the
-/// model's compute replaced by a sleep. It drives the training step's own parts, not a copy: the update rule
-/// <see cref="UpdateRules.Create"/> builds for a CPU run (error feedback, the compressor, the exchange by name) and
-/// the trainer's <see cref="StepAgreement"/>, on a <see cref="FlatModel.Synthetic"/> model whose gradient is a
+/// model's compute replaced by a sleep. It drives the training step's own code, not a copy: <see cref="SyncStep"/>
+/// (select, agree, exchange, apply) with the update rule <see cref="UpdateRules.Create"/> builds for a CPU run
+/// (error feedback, the compressor, the exchange by name), on a <see cref="FlatModel.Synthetic"/> model whose gradient is a
 /// <see cref="SyntheticGradients"/> buffer. A sleeping rank uses no CPU, so many ranks on a small machine behave
 /// like as many accelerators whose compute overlaps nothing, while the network part is real: a what-if for the
 /// communication part of a step, not training. Collective: every rank runs it; all return the same rows.
@@ -30,7 +30,6 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
         var placement = RunPlacement.Gather(mpi, "cpu");
         var gradients = new SyntheticGradients(options.D, options.Seed, _world.Rank);
         using var model = FlatModel.Synthetic(options.D);
-        var agreement = new StepAgreement(_world);
         var times = new double[Phases * options.Steps];
         var rows = new List<StepBenchRow>();
         var cases = options.Dense ? [("dense-allreduce", 1.0)] : options.Exchanges.SelectMany(e => options.Densities.Select(x => (e, x))).ToList();
@@ -41,11 +40,12 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
             var cost = new CommunicationCost(options.D, options.Format, 28, 1500, 64, null);
             using IUpdateRule rule = UpdateRules.Create(_world, config, options.D, options.Steps + options.Warmup, cost,
                 DevicePlacement.Resolve("cpu", "simd", options.Compressor));
+            var step = new SyncStep(_world, rule);
             double bytesSent = 0, bytesReceived = 0, kSum = 0;
             _world.Barrier(); // every rank starts the case together; the steps themselves have no barrier, as in training
             for (int s = 0; s < options.Warmup + options.Steps; s++)
             {
-                var stats = Step(model, rule, agreement, gradients, s, out double msCompute, out double msStep);
+                var stats = Step(model, step, gradients, s, out double msCompute, out double msStep);
                 int t = s - options.Warmup;
                 if (t < 0) continue;
                 Span<double> phases = [msCompute, stats.MsSelect, stats.MsWait, stats.MsComm, stats.MsApply, msStep];
@@ -76,8 +76,7 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
     }
 
     /// <summary>One training step as <see cref="SyncTrainer"/> takes it, with the gradient copied in and the compute slept.</summary>
-    StepStats Step(FlatModel model, IUpdateRule rule, StepAgreement agreement, SyntheticGradients gradients, long step,
-        out double msCompute, out double msStep)
+    StepStats Step(FlatModel model, SyncStep syncStep, SyntheticGradients gradients, long step, out double msCompute, out double msStep)
     {
         long t0 = Stopwatch.GetTimestamp();
         gradients.CopyTo(model.GradientSpan, step);
@@ -87,12 +86,8 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
         msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
 
         var stats = new StepStats();
-        bool finite = rule.Prepare(model, step, StepBenchOptions.Lr, ref stats);
-        long tw = Stopwatch.GetTimestamp();
-        var agreed = agreement.Run(finite, 0f, rule.Announcement, stopSignal: 0);
-        stats.MsWait = Stopwatch.GetElapsedTime(tw).TotalMilliseconds;
+        var agreed = syncStep.Run(model, step, StepBenchOptions.Lr, loss: 0f, stopSignal: 0, ref stats);
         if (agreed.NonFiniteRanks > 0) throw new CollectiveUsageException($"bench-step: a synthetic gradient was not finite at step {step}", _world.Rank == 0);
-        rule.ExchangeAndApply(model, agreement.Announcements, ref stats);
         msStep = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         return stats;
     }

@@ -6,7 +6,7 @@ namespace SparseMpi.Training;
 /// The step's agreement round, one small allgather of four doubles per rank: its loss (for the log), whether its
 /// gradient was finite (so all ranks stop together instead of hanging), its exchange's announcement (so the
 /// exchange needs no collective of its own for it), and a stop signal it received (so all stop after the same
-/// step). Shared by the trainer and bench-step, so the benchmark's step has the same collectives as training's.
+/// step). Part of <see cref="SyncStep"/>.
 /// </summary>
 public sealed class StepAgreement(Communicator world)
 {

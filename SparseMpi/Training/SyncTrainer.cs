@@ -42,7 +42,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     TrainingPosition _start = new(0, 0, 0, 0, 0, 0, 0, 0);
     long _totalSteps;
     SyncRunLog _log = null!;
-    StepAgreement _agreement = null!; // the step's agreement round
+    SyncStep _step = null!; // select, agree, exchange, apply
     long _lastCheckpointStep = -1;
     StallWatchdog _watchdog = null!; // the run's, set by Run
 
@@ -85,7 +85,10 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     /// <summary>What one step produced, for the bookkeeping; <paramref name="StopSignal"/>: a stop signal some rank received (0: none).</summary>
     public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats, int StopSignal);
 
-    /// <summary>One synchronous step: gradient, compensate and select, agree, exchange and apply.</summary>
+    /// <summary>
+    /// One synchronous step: the gradient, then <see cref="SyncStep"/> (compensate and select, agree, exchange and
+    /// apply). The agreement is where ranks wait for the slowest one: timed as wait.
+    /// </summary>
     StepOutcome Step(long step)
     {
         BatchPosition at = _batches.Next();
@@ -96,29 +99,12 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         if (step == options.FaultNanStep && _root) InjectNaN(_model);
 
         var stats = new StepStats();
-        _watchdog.Mark(step, "select");
-        bool finite = _rule.Prepare(_model, step, options.Lr, ref stats) && float.IsFinite(loss);
-        _watchdog.Mark(step, "wait");
-        var (meanLoss, stop) = Agree(step, at, finite, loss, ref stats);
-        _watchdog.Mark(step, "comm");
-        _rule.ExchangeAndApply(_model, _agreement.Announcements, ref stats);
-        return new StepOutcome(at, meanLoss, msCompute, stats, stop);
-    }
-
-    /// <summary>
-    /// The agreement round (<see cref="StepAgreement"/>): losses, finiteness, announcements and stop signals of all
-    /// ranks. It is where ranks wait for the slowest one: timed as wait.
-    /// </summary>
-    (double MeanLoss, int StopSignal) Agree(long step, BatchPosition at, bool finite, float loss, ref StepStats stats)
-    {
-        long t = Stopwatch.GetTimestamp();
-        var agreed = _agreement.Run(finite, loss, _rule.Announcement, _signals.Received);
-        stats.MsWait = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        var agreed = _step.Run(_model, step, options.Lr, loss, _signals.Received, ref stats, _watchdog);
         if (agreed.NonFiniteRanks > 0)
             throw new CollectiveUsageException(
                 $"non-finite loss or gradient at step {step} ({at}) on {agreed.NonFiniteRanks} rank(s); training stopped" +
                 (_lastCheckpointStep >= 0 ? $"; the last checkpoint (step {_lastCheckpointStep}) is intact" : ""), _root);
-        return (agreed.MeanLoss, agreed.StopSignal);
+        return new StepOutcome(at, agreed.MeanLoss, msCompute, stats, agreed.StopSignal);
     }
 
     /// <summary>Preflight (configuration and data agreed by all ranks), model, update rule, and the resume point.</summary>
@@ -141,7 +127,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
         _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
-        _agreement = new StepAgreement(_world);
+        _step = new SyncStep(_world, _rule);
 
         if (options.Resume != null) Resume();
         _totalSteps = options.Epochs * _batches.StepsPerEpoch;
