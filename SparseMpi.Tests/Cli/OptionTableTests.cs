@@ -83,6 +83,7 @@ public class OptionTableTests
     [TestCase("hogwild")]
     [TestCase("fit-mpi-cost")]
     [TestCase("bench-comm")]
+    [TestCase("bench-step")]
     public void DefaultsAreNeverRefused(string verb) => Assert.That(Validate(verb, "").Problem, Is.Null);
 
     // The issue's list (issue 13, item 6), each as a user would type it; the table tests above cover every row too.

@@ -13,7 +13,7 @@ public class ResumedMetricsTests
 {
     const string Run = "train --model logreg --log-every 10";
 
-    static readonly string[] Timings = ["ms_compute", "ms_select", "ms_wait", "ms_comm", "ms_apply", "samples_per_second"];
+    static readonly string[] Timings = ["ms_compute", "ms_select", "ms_wait", "ms_comm", "ms_apply", "samples_per_second", "wall_seconds"];
 
     [Test]
     public void StoppedByMaxStepsThenResumed() => AssertSameMetrics(

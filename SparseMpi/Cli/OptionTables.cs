@@ -34,9 +34,12 @@ public static class OptionTables
         v => $"--threshold is the threshold compressor's tau; --compressor {v.Compressor} would ignore it",
         "--threshold 0.1 --compressor topk", "--threshold 0.1 --compressor threshold");
 
+    static readonly OptionRule HiddenNeedsMlp = When((TrainingOptions v) => v.Model == "mlp",
+        v => $"--hidden sets the mlp's hidden widths; --model {v.Model} has fixed layers", "--hidden 512 --model cnn", "--hidden 512 --model mlp");
+
     public static readonly OptionTable Train = new OptionTableBuilder<TrainVerb>()
         .Always("model", "batch-size", "lr", "momentum", "seed", "eval-batch-size", "compressor", "epochs", "max-steps",
-            "log-every", "checkpoint-every", "fault-nan-step", "device", "stall-timeout",
+            "log-every", "eval-every", "checkpoint-every", "fault-nan-step", "device", "stall-timeout",
             // Every run accounts its modelled cost under all three models (cost_payload_bits, cost_packet_bits,
             // cost_mpi_seconds), so the cost options act without the dynamic rule too. --cost-model itself is the
             // rule's model, the summary's cost_model label, and for a compressor without --mpi-alpha/--mpi-beta
@@ -47,6 +50,7 @@ public static class OptionTables
             When((TrainVerb v) => v.Resume == null || SamePath(v.Out, v.Resume),
                 v => $"--out {v.Out} is ignored with --resume {v.Resume}: a resumed run writes into the directory it resumes",
                 "--out /tmp/sparsempi-ignored --resume /tmp", "--out /tmp --resume /tmp"))
+        .Only("hidden", HiddenNeedsMlp)
         .Only("density", DensityNeedsCompressor,
             When((TrainVerb v) => !v.DynamicK,
                 "--density sets the fixed rule's k; the dynamic rule chooses k per step up to --k-max", "--density 0.02 --k-rule dynamic", "--density 0.02"),
@@ -133,6 +137,7 @@ public static class OptionTables
         .Always("model", "seed", "compressor", "updates", "update", "stall-timeout")
         .Paths("out")
         .Path("data", NotWithToy("--data", "--data " + Training.Data.FashionMnist.DefaultDirectory, "names the training data"))
+        .Only("hidden", HiddenNeedsMlp)
         .Only("batch-size", NotWithToy("--batch-size", "--batch-size 32", "sizes the gradient's mini-batch"))
         .Only("lr", NotWithToy("--lr", "--lr 0.1", "scales the gradient"))
         .Only("momentum", NotWithToy("--momentum", "--momentum 0.5", "accumulates the gradient"))
@@ -183,15 +188,29 @@ public static class OptionTables
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
         .Always("d", "densities", "formats", "repeat", "warmup", "seed").Paths("json").Build();
 
+    public static readonly OptionTable BenchStep = new OptionTableBuilder<BenchStepVerb>()
+        .Always("d", "compressor", "compute-ms", "steps", "warmup", "seed").Paths("json")
+        .Only("density", When((BenchStepVerb v) => !v.Dense,
+            "--density sets a compressor's k; --compressor none sums all d floats with MPI_Allreduce", "--density 0.02 --compressor none", "--density 0.02"))
+        .Only("exchange", When((BenchStepVerb v) => !v.Dense,
+            "--exchange sums a compressor's selections; --compressor none sums the dense gradient with MPI_Allreduce", "--exchange ssar-rd --compressor none", "--exchange ssar-rd"))
+        .Only("format",
+            When((BenchStepVerb v) => !v.Dense, "--format is the sparse allgather's wire format; --compressor none sends dense fp32",
+                "--format delta:fp16 --compressor none", "--format delta:fp16"),
+            When((BenchStepVerb v) => v.Exchanges.Contains("allgather"),
+                "--format is the sparse allgather's wire format; the other exchanges send int32 indices and fp32 values",
+                "--format delta:fp16 --exchange ssar-rd", "--format delta:fp16 --exchange allgather,ssar-rd"))
+        .Build();
+
     public static readonly OptionTable CheckMpi = new OptionTableBuilder<CheckMpiVerb>().Build();
     public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed", "ranks-per-node").Build();
     public static readonly OptionTable BenchTopK = new OptionTableBuilder<BenchTopKVerb>().Always("d", "density", "repeat", "seed").Paths("json").Build();
     public static readonly OptionTable SelfTestTopK = new OptionTableBuilder<SelfTestTopKVerb>().Always("seed", "large").Build();
-    public static readonly OptionTable Plot = new OptionTableBuilder<PlotVerb>().Always("labels", "target-loss", "title", "prefix").Paths("out").Build();
+    public static readonly OptionTable Plot = new OptionTableBuilder<PlotVerb>().Always("labels", "target-loss", "target-accuracy", "title", "prefix").Paths("out").Build();
     public static readonly OptionTable Report = new OptionTableBuilder<ReportVerb>().Always("network", "pair-ns", "title").Paths("out").Build();
 
     public static IReadOnlyList<OptionTable> All { get; } =
-        [Train, Hogwild, FitMpiCost, BenchComm, CheckMpi, CheckSparse, BenchTopK, SelfTestTopK, Plot, Report];
+        [Train, Hogwild, FitMpiCost, BenchComm, BenchStep, CheckMpi, CheckSparse, BenchTopK, SelfTestTopK, Plot, Report];
 
     static OptionRule When<T>(Func<T, bool> holds, string refusal, string violating, string satisfying) where T : class =>
         OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);

@@ -16,6 +16,7 @@ public static class Program
         typeof(SelfTestTopKVerb),
         typeof(CheckSparseVerb),
         typeof(BenchCommVerb),
+        typeof(BenchStepVerb),
         typeof(ReportVerb),
     ];
 

@@ -61,6 +61,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("log-every", Default = 10, HelpText = "Write a metrics record every this many steps.")]
     public int LogEvery { get; set; } = 10;
 
+    [Option("eval-every", Default = 0L, HelpText = "Also evaluate the test set every this many steps (0: only at epoch ends). Each evaluation is a line of evaluations.jsonl with its step and wall seconds; its time is on the run's wall clock but in no step phase.")]
+    public long EvalEvery { get; set; }
+
     [Option("checkpoint-every", Default = 0L, HelpText = "Write a checkpoint every this many steps, and at the end (0: never).")]
     public long CheckpointEvery { get; set; }
 
@@ -99,6 +102,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (Epochs < 1) return $"--epochs must be at least 1 (got {Epochs})";
         if (MaxSteps < 0) return $"--max-steps must not be negative (got {MaxSteps})";
         if (LogEvery < 1) return $"--log-every must be at least 1 (got {LogEvery})";
+        if (EvalEvery < 0) return $"--eval-every must not be negative (got {EvalEvery})";
         if (CheckpointEvery < 0) return $"--checkpoint-every must not be negative (got {CheckpointEvery})";
         if (ValidateCompression() is string compressionProblem) return compressionProblem;
         if (WarmupEpochs < 0) return $"--warmup-epochs must not be negative (got {WarmupEpochs})";
@@ -127,7 +131,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     {
         Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy, ThresholdRefresh = ThresholdRefresh,
         KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
-        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery,
+        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery, EvalEvery = EvalEvery,
         CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,
     });
 

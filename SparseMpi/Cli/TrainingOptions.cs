@@ -12,8 +12,11 @@ namespace SparseMpi.Cli;
 /// </summary>
 public abstract class TrainingOptions
 {
-    [Option("model", Default = ModelFactory.Default, HelpText = "Model: mlp (784-256-10), cnn (LeNet-5-like) or logreg (convex).")]
+    [Option("model", Default = ModelFactory.Default, HelpText = "Model: mlp (784-256-10; other widths with --hidden), cnn (LeNet-5-like) or logreg (convex).")]
     public string Model { get; set; } = ModelFactory.Default;
+
+    [Option("hidden", Default = "256", HelpText = "Hidden layer widths of --model mlp, comma-separated: 256 is the default 784-256-10 (d = 203,530); 2048,2048 gives d = 5,824,522, where communication matters at 10 Gb/s.")]
+    public string Hidden { get; set; } = "256";
 
     [Option("data", Default = FashionMnist.DefaultDirectory, HelpText = "Directory with the Fashion-MNIST idx files (gzip or raw).")]
     public string Data { get; set; } = FashionMnist.DefaultDirectory;
@@ -69,7 +72,7 @@ public abstract class TrainingOptions
     /// <summary>Copies the shared options into the configuration a verb hands to the training layer.</summary>
     protected T Shared<T>(T c) where T : TrainingConfig
     {
-        c.Model = Model; c.Data = Data; c.BatchSize = BatchSize; c.Lr = Lr; c.Momentum = Momentum; c.Seed = Seed;
+        c.Model = Model; c.Hidden = ModelFactory.ParseHidden(Hidden, out _) ?? throw new InvalidOperationException("Validate must run first"); c.Data = Data; c.BatchSize = BatchSize; c.Lr = Lr; c.Momentum = Momentum; c.Seed = Seed;
         c.Out = Out; c.EvalBatchSize = EvalBatchSize; c.Compressor = Compressor; c.Density = Density; c.K = K;
         c.ErrorFeedback = UseErrorFeedback; c.MomentumMasking = UseMomentumMasking; c.Threshold = Threshold; c.StallTimeout = StallTimeout;
         return c;
@@ -79,6 +82,7 @@ public abstract class TrainingOptions
     protected string? ValidateShared()
     {
         if (ModelFactory.FindProblem(Model) is string modelProblem) return modelProblem;
+        if (ModelFactory.ParseHidden(Hidden, out string? hiddenProblem) == null) return hiddenProblem;
         if (BatchSize < 1) return $"--batch-size must be at least 1 (got {BatchSize})";
         if (!(Lr > 0) || !float.IsFinite((float)Lr)) return $"--lr must be a positive finite number (got {Lr.ToString(CultureInfo.InvariantCulture)})";
         if (!(Momentum >= 0 && Momentum < 1)) return $"--momentum must be in [0, 1) (got {Momentum.ToString(CultureInfo.InvariantCulture)})";

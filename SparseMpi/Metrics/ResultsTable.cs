@@ -8,21 +8,24 @@ namespace SparseMpi.Metrics;
 /// A markdown table comparing runs: accuracy, loss, bytes and the per-step time breakdown; with a target
 /// training loss, also the steps and the modelled communication each run needed to reach it. The loss is the
 /// per-step mini-batch loss averaged over a centred window of 2 * 10 + 1 logged steps, so one lucky batch does
-/// not count as reaching the target.
+/// not count as reaching the target. With a target test accuracy, the wall seconds and step of the first
+/// evaluation that reached it ("time to target"; as often as --eval-every evaluated, so no finer than that).
 /// </summary>
 public static class ResultsTable
 {
     public const int HalfWindow = 10;
 
-    public static string Markdown(IReadOnlyList<RunRecord> runs, double? targetLoss)
+    public static string Markdown(IReadOnlyList<RunRecord> runs, double? targetLoss, double? targetAccuracy = null)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append("| run | test accuracy | final train loss | bytes sent / rank | compression | k mean | ms compute | ms select | ms rule | ms wait | ms comm | ms apply |");
-        if (targetLoss != null) sb.Append(" steps to target | payload bits to target | packet bits to target | mpi seconds to target |");
+        if (targetLoss != null) sb.Append(" steps to target | payload bits to target | packet bits to target | mpi seconds to target | seconds to target loss |");
+        if (targetAccuracy != null) sb.Append(" seconds to target accuracy | step at target accuracy |");
         sb.AppendLine();
         sb.Append("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        if (targetLoss != null) sb.Append("---|---|---|---|");
+        if (targetLoss != null) sb.Append("---|---|---|---|---|");
+        if (targetAccuracy != null) sb.Append("---|---|");
         sb.AppendLine();
         foreach (var r in runs)
         {
@@ -33,8 +36,14 @@ public static class ResultsTable
             if (targetLoss is double target)
             {
                 var hit = FirstReaching(r, target);
-                if (hit == null) sb.Append(" not reached | – | – | – |");
-                else sb.Append(c, $" {hit.Step} | {hit.CostPayloadBits:0.###e0} | {hit.CostPacketBits:0.###e0} | {(hit.CostMpiSeconds > 0 ? hit.CostMpiSeconds.ToString("0.###e0", c) : "–")} |");
+                if (hit == null) sb.Append(" not reached | – | – | – | – |");
+                else sb.Append(c, $" {hit.Step} | {hit.CostPayloadBits:0.###e0} | {hit.CostPacketBits:0.###e0} | {(hit.CostMpiSeconds > 0 ? hit.CostMpiSeconds.ToString("0.###e0", c) : "–")} | {(hit.WallSeconds > 0 ? hit.WallSeconds.ToString("F1", c) : "–")} |");
+            }
+            if (targetAccuracy is double accuracy)
+            {
+                var hit = FirstReachingAccuracy(r, accuracy);
+                if (hit == null) sb.Append(" not reached | – |");
+                else sb.Append(c, $" {hit.WallSeconds:F1} | {hit.Step} |");
             }
             sb.AppendLine();
         }
@@ -48,6 +57,10 @@ public static class ResultsTable
             if (loss <= target) return step;
         return null;
     }
+
+    /// <summary>The first evaluation whose test accuracy is at or above <paramref name="target"/>.</summary>
+    public static EvaluationRecord? FirstReachingAccuracy(RunRecord run, double target) =>
+        run.Evaluations.FirstOrDefault(e => e.TestAccuracy >= target);
 
     /// <summary>
     /// The training loss averaged over a centred window of logged steps (a causal average would lag by its

@@ -20,7 +20,7 @@ public static class RunPlots
 {
     public const int Width = 900, Height = 560;
 
-    /// <summary>Writes the four standard comparison plots into <paramref name="outDir"/>; returns their paths.</summary>
+    /// <summary>Writes the six standard comparison plots (epochs, bytes, wall seconds) into <paramref name="outDir"/>; returns their paths.</summary>
     public static List<string> WriteAll(IReadOnlyList<RunRecord> runs, string outDir, string prefix = "")
     {
         var written = new List<string>
@@ -34,6 +34,13 @@ public static class RunPlots
             Save(Lines(runs, "Training loss against bytes sent per rank", "bytes sent per rank", "training loss (smoothed)",
                 r => ResultsTable.Smoothed(r).Select(p => ((double)p.Step.CumulativeBytesSent, p.Loss)), logX: true), outDir, prefix + "loss_vs_bytes.png"),
         };
+        // Against the wall clock: what a run costs in time, evaluation included. Runs from before the step records
+        // carried wall seconds (0 there) draw only their accuracy, from the epoch results.
+        written.Add(Save(Lines(runs, "Test accuracy against wall-clock time", "wall seconds since the run started", "test accuracy",
+            r => r.Evaluations.Select(e => (e.WallSeconds, e.TestAccuracy)), logX: false), outDir, prefix + "accuracy_vs_wall.png"));
+        written.Add(Save(Lines(runs, "Training loss against wall-clock time", "wall seconds since the run started", "training loss (smoothed)",
+            r => ResultsTable.Smoothed(r).Where(p => p.Step.WallSeconds > 0).Select(p => (p.Step.WallSeconds, p.Loss)), logX: false),
+            outDir, prefix + "loss_vs_wall.png"));
         // Runs of the dynamic-sparsity experiment: loss against modelled cost, and k over steps.
         if (runs.Any(r => (string?)r.Summary["k_rule"] == "dynamic"))
         {

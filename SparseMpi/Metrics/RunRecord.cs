@@ -12,6 +12,12 @@ public sealed class RunRecord
     public required IReadOnlyList<StepRecord> Steps { get; init; }
     public required IReadOnlyList<EpochResult> Epochs { get; init; }
 
+    /// <summary>
+    /// Every test evaluation with its step and wall seconds: evaluations.jsonl, or for a run from before that file
+    /// existed, the epoch results (which always carried their wall seconds).
+    /// </summary>
+    public IReadOnlyList<EvaluationRecord> Evaluations { get; init; } = [];
+
     /// <summary>A hogwild run (summary "mode": "hogwild")?</summary>
     public bool IsHogwild => (string?)Summary["mode"] == "hogwild";
 
@@ -73,7 +79,18 @@ public sealed class RunRecord
             Summary = summary,
             Steps = steps,
             Epochs = epochs,
+            Evaluations = hogwild ? [] : EvaluationsOf(directory, epochs),
         };
+    }
+
+    static List<EvaluationRecord> EvaluationsOf(string directory, List<EpochResult> epochs)
+    {
+        var records = EvaluationLog.Read(directory);
+        return records.Count > 0 ? records : epochs.Select(e => new EvaluationRecord
+        {
+            Step = e.Step, Epoch = e.Epoch, WallSeconds = e.WallSeconds, TestAccuracy = e.TestAccuracy, TestLoss = e.TestLoss,
+            TrainLoss = e.TrainLoss, CumulativeBytesSent = e.CumulativeBytesSent,
+        }).ToList();
     }
 
     /// <summary>"topk 0.001 ef" style label from the summary, falling back to the directory name.</summary>

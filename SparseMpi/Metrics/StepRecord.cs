@@ -35,4 +35,6 @@ public sealed class StepRecord
     public double CostPayloadBits { get; set; }
     public double CostPacketBits { get; set; }
     public double CostMpiSeconds { get; set; }
+    /// <summary>Seconds since the run started when this step ended (continued across --resume); 0 in runs before it was logged.</summary>
+    public double WallSeconds { get; set; }
 }

@@ -8,6 +8,8 @@ public abstract class TrainingSummary
 {
     public int Ranks { get; set; }
     public string Model { get; set; } = "";
+    /// <summary>The mlp's hidden widths (--hidden); null for the other models.</summary>
+    public int[]? Hidden { get; set; }
     public int D { get; set; }
     public string Compressor { get; set; } = "";
     /// <summary>k / d each rank sends per step or writes per update (1 for dense); after any warm-up.</summary>

@@ -28,6 +28,7 @@ public sealed class SyncRunLog : IDisposable
     readonly Stopwatch _wall;
     readonly double _processStart;
     readonly MetricsWriter? _metrics;
+    readonly EvaluationLog? _evaluations;
     readonly TensorBoardLog? _tensorBoard;
     readonly RunSummary _summary;
     readonly PhaseTotals _phase = new();
@@ -53,10 +54,11 @@ public sealed class SyncRunLog : IDisposable
         bool resumed = options.Resume != null;
         _metrics = _root ? new MetricsWriter(runDir, resumed ? start.Step : -1, options.LogEvery) : null;
         _tensorBoard = _root ? new TensorBoardLog(runDir) : null;
+        _evaluations = _root ? new EvaluationLog(runDir, resumed ? start.Step : -1) : null;
         int k = options.Dense ? d : options.KFor(d);
         _summary = new RunSummary
         {
-            Ranks = _world.Size, Model = options.Model, D = d, Compressor = options.Compressor,
+            Ranks = _world.Size, Model = options.Model, Hidden = options.Model == "mlp" ? options.Hidden : null, D = d, Compressor = options.Compressor,
             Density = (double)k / d, K = k,
             ErrorFeedback = !options.Dense && options.ErrorFeedback, WireFormat = options.Dense ? "dense" : options.WireFormat.ToString(),
             WarmupEpochs = options.WarmupEpochs, Device = placement.Device, SelectKernel = placement.KernelName,
@@ -98,6 +100,7 @@ public sealed class SyncRunLog : IDisposable
                 MsCompute = s.MsCompute, MsSelect = stats.MsSelect, MsWait = stats.MsWait, MsComm = stats.MsComm, MsApply = stats.MsApply,
                 CumulativeBytesSent = _cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
                 CostPayloadBits = _cost.PayloadBits, CostPacketBits = _cost.PacketBits, CostMpiSeconds = _cost.MpiSeconds,
+                WallSeconds = WallSeconds,
             };
             _metrics!.Write(record);
             _tensorBoard!.Step(record);
@@ -116,8 +119,25 @@ public sealed class SyncRunLog : IDisposable
     /// <summary>Total steps of the run (set by the trainer once known).</summary>
     public long TotalSteps { get; set; }
 
+    /// <summary>
+    /// A test evaluation after <paramref name="done"/> steps: at an epoch's end (or the run's), when
+    /// <paramref name="epochEnd"/> (then also an epoch result), or every --eval-every steps. Every one is a line of
+    /// evaluations.jsonl on rank 0. <paramref name="evalSeconds"/>: the evaluation's own time (in no step phase).
+    /// </summary>
+    public void Evaluated(BatchPosition at, long done, Evaluation eval, double trainLoss, double evalSeconds, bool epochEnd)
+    {
+        if (epochEnd) Epoch(at.Epoch + 1, done, eval, trainLoss);
+        if (!_root) return;
+        _evaluations!.Write(new EvaluationRecord
+        {
+            Step = done, Epoch = (double)done / _stepsPerEpoch, WallSeconds = WallSeconds, TestAccuracy = eval.Accuracy,
+            TestLoss = eval.Loss, TrainLoss = trainLoss, CumulativeBytesSent = _cumulativeBytes, EvalSeconds = evalSeconds,
+        });
+        if (!epochEnd) Console.WriteLine($"step {done}: test accuracy {eval.Accuracy:F4}, test loss {eval.Loss:F4} at {WallSeconds:F1} s");
+    }
+
     /// <summary>A test evaluation at an epoch's end (or the run's).</summary>
-    public void Epoch(int epoch, long done, Evaluation eval, double trainLoss)
+    void Epoch(int epoch, long done, Evaluation eval, double trainLoss)
     {
         var result = new EpochResult(epoch, done, eval.Accuracy, eval.Loss, trainLoss, _cumulativeBytes, WallSeconds);
         _summary.EpochResults.Add(result);
@@ -168,5 +188,9 @@ public sealed class SyncRunLog : IDisposable
         Console.WriteLine($"test accuracy {s.TestAccuracy:F4} after {totalSteps} steps, {s.WallSeconds:F1} s; results in {_runDir}/summary.json");
     }
 
-    public void Dispose() => _metrics?.Dispose();
+    public void Dispose()
+    {
+        _metrics?.Dispose();
+        _evaluations?.Dispose();
+    }
 }

@@ -42,9 +42,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     TrainingPosition _start = new(0, 0, 0, 0, 0, 0, 0, 0);
     long _totalSteps;
     SyncRunLog _log = null!;
-    // The step's agreement round, per rank: loss, non-finite flag, the exchange's announcement, a stop signal.
-    double[] _agreement = [];
-    int[] _announcements = [];
+    SyncStep _step = null!; // select, agree, exchange, apply
     long _lastCheckpointStep = -1;
     StallWatchdog _watchdog = null!; // the run's, set by Run
 
@@ -62,10 +60,14 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             _log.Step(step, outcome, _rule.KPerRank, Stopwatch.GetElapsedTime(started).TotalSeconds, _world.CollectiveCalls - collectives);
 
             long done = step + 1;
-            if (done % _batches.StepsPerEpoch == 0 || done == _totalSteps)
+            bool epochEnd = done % _batches.StepsPerEpoch == 0 || done == _totalSteps;
+            // Evaluation reads the parameters and changes nothing: --eval-every changes when, not what, a run computes.
+            if (epochEnd || options.EvalEvery > 0 && done % options.EvalEvery == 0)
             {
                 watchdog.Mark(step, "evaluate");
-                _log.Epoch(outcome.At.Epoch + 1, done, DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize), outcome.MeanLoss);
+                long evalStart = Stopwatch.GetTimestamp();
+                var eval = DistributedEvaluation.Evaluate(_world, _model, _data.Test, options.EvalBatchSize);
+                _log.Evaluated(outcome.At, done, eval, outcome.MeanLoss, Stopwatch.GetElapsedTime(evalStart).TotalSeconds, epochEnd);
             }
             if (outcome.StopSignal != 0 && done < _totalSteps) // a signal at the last step changes nothing
             {
@@ -83,7 +85,10 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     /// <summary>What one step produced, for the bookkeeping; <paramref name="StopSignal"/>: a stop signal some rank received (0: none).</summary>
     public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats, int StopSignal);
 
-    /// <summary>One synchronous step: gradient, compensate and select, agree, exchange and apply.</summary>
+    /// <summary>
+    /// One synchronous step: the gradient, then <see cref="SyncStep"/> (compensate and select, agree, exchange and
+    /// apply). The agreement is where ranks wait for the slowest one: timed as wait.
+    /// </summary>
     StepOutcome Step(long step)
     {
         BatchPosition at = _batches.Next();
@@ -94,40 +99,12 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         if (step == options.FaultNanStep && _root) InjectNaN(_model);
 
         var stats = new StepStats();
-        _watchdog.Mark(step, "select");
-        bool finite = _rule.Prepare(_model, step, options.Lr, ref stats) && float.IsFinite(loss);
-        _watchdog.Mark(step, "wait");
-        var (meanLoss, stop) = Agree(step, at, finite, loss, ref stats);
-        _watchdog.Mark(step, "comm");
-        _rule.ExchangeAndApply(_model, _announcements, ref stats);
-        return new StepOutcome(at, meanLoss, msCompute, stats, stop);
-    }
-
-    /// <summary>
-    /// The agreement round, one small allgather: every rank's loss (for the log), whether its gradient was finite
-    /// (so all ranks stop together instead of hanging) and its exchange's announcement (so the exchange itself
-    /// needs no collective of its own for it), and whether a stop signal reached any rank (so all stop after
-    /// the same step). It is where ranks wait for the slowest one: timed as wait.
-    /// </summary>
-    (double MeanLoss, int StopSignal) Agree(long step, BatchPosition at, bool finite, float loss, ref StepStats stats)
-    {
-        long t = Stopwatch.GetTimestamp();
-        _world.Allgather<double>([finite ? loss : 0, finite ? 0 : 1, _rule.Announcement, _signals.Received], _agreement);
-        stats.MsWait = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        double lossSum = 0, nonFinite = 0;
-        int stop = 0;
-        for (int r = 0; r < _world.Size; r++)
-        {
-            lossSum += _agreement[4 * r];
-            nonFinite += _agreement[4 * r + 1];
-            _announcements[r] = (int)_agreement[4 * r + 2];
-            if (stop == 0) stop = (int)_agreement[4 * r + 3]; // the lowest rank's signal names the stop
-        }
-        if (nonFinite > 0)
+        var agreed = _step.Run(_model, step, options.Lr, loss, _signals.Received, ref stats, _watchdog);
+        if (agreed.NonFiniteRanks > 0)
             throw new CollectiveUsageException(
-                $"non-finite loss or gradient at step {step} ({at}) on {nonFinite} rank(s); training stopped" +
+                $"non-finite loss or gradient at step {step} ({at}) on {agreed.NonFiniteRanks} rank(s); training stopped" +
                 (_lastCheckpointStep >= 0 ? $"; the last checkpoint (step {_lastCheckpointStep}) is intact" : ""), _root);
-        return (lossSum / _world.Size, stop);
+        return new StepOutcome(at, agreed.MeanLoss, msCompute, stats, agreed.StopSignal);
     }
 
     /// <summary>Preflight (configuration and data agreed by all ranks), model, update rule, and the resume point.</summary>
@@ -140,7 +117,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         Preflight.SameOnAllRanks(_world, _configHash, "the training configuration");
         _data = TrainingSetup.LoadData(_world, options.Data);
 
-        _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice);
+        _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice, options.Hidden);
         _hostCopy = _placement.UsesTorch ? new float[_model.D] : null;
         TrainingSetup.Synchronise(_world, _model, options.ProblemFor, ParametersOnHost, HostParametersChanged);
         _batches = TrainingSetup.Batches(_world, _data.Train, options.BatchSize, options.Seed);
@@ -150,8 +127,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
         _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
-        _agreement = new double[4 * _world.Size];
-        _announcements = new int[_world.Size];
+        _step = new SyncStep(_world, _rule);
 
         if (options.Resume != null) Resume();
         _totalSteps = options.Epochs * _batches.StepsPerEpoch;
@@ -162,7 +138,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
                 $"--resume {_runDir}: the run already ended at step {_start.Step}; to continue it, give a larger --epochs (now {options.Epochs}) or --max-steps", _root);
         _log = new SyncRunLog(mpi, options, _runDir, _model.D, _placement, _configuration, _cost, _start, _batches.StepsPerEpoch, _wall) { TotalSteps = _totalSteps };
         if (_root)
-            Console.WriteLine($"train: {options.Model} (d = {_model.D}) on {_world.Size} ranks ({_placement.Device}, {_placement.KernelName} kernel), {options.Compressor}, " +
+            Console.WriteLine($"train: {ModelFactory.Describe(options.Model, options.Hidden)} (d = {_model.D}) on {_world.Size} ranks ({_placement.Device}, {_placement.KernelName} kernel), {options.Compressor}, " +
                 $"{_batches.StepsPerEpoch} steps/epoch of {options.BatchSize}/rank, {_totalSteps - _start.Step} steps to go");
     }
 

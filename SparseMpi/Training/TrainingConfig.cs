@@ -12,6 +12,8 @@ namespace SparseMpi.Training;
 public abstract class TrainingConfig
 {
     public string Model { get; set; } = "";
+    /// <summary>The mlp's hidden widths (<see cref="Models.Mlp.DefaultHidden"/> unless --hidden gave others).</summary>
+    public int[] Hidden { get; set; } = [.. Models.Mlp.DefaultHidden];
     public string Data { get; set; } = "";
     public int BatchSize { get; set; }
     public double Lr { get; set; }
@@ -47,7 +49,11 @@ public abstract class TrainingConfig
     /// is stored in checkpoints: changing it refuses every older checkpoint.
     /// </summary>
     public virtual string MathConfiguration() =>
-        string.Create(CultureInfo.InvariantCulture, $"model={Model};batch={BatchSize};lr={Lr:R};momentum={Momentum:R};seed={Seed}");
+        string.Create(CultureInfo.InvariantCulture, $"model={Model}{HiddenText()};batch={BatchSize};lr={Lr:R};momentum={Momentum:R};seed={Seed}");
+
+    /// <summary>The widths, only when not the default: the default mlp keeps the configuration text (and so the
+    /// checkpoints) it always had.</summary>
+    string HiddenText() => Models.ModelFactory.IsDefaultHidden(Hidden) ? "" : $";hidden={string.Join(",", Hidden)}";
 
     /// <summary>The compression part of <see cref="MathConfiguration"/>, as the command line spelled it.</summary>
     protected string CompressionText() => string.Create(CultureInfo.InvariantCulture,
@@ -80,6 +86,8 @@ public sealed class SyncConfig : TrainingConfig
     public double? MpiAlpha { get; set; }
     public double? MpiBeta { get; set; }
     public int LogEvery { get; set; }
+    /// <summary>Evaluate the test set every this many steps as well as at epoch ends (0: only at epoch ends).</summary>
+    public long EvalEvery { get; set; }
     public long CheckpointEvery { get; set; }
     public long FaultNanStep { get; set; } = -1;
     public string Device { get; set; } = "";

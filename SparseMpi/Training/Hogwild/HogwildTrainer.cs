@@ -31,12 +31,12 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
 
         TorchSetup.Initialize();
         FashionMnist? data = options.ToyGradient ? null : TrainingSetup.LoadData(_world, options.Data);
-        using var model = FlatModel.Create(options.Model, options.Seed);
+        using var model = FlatModel.Create(options.Model, options.Seed, TorchSharp.torch.CPU, options.Hidden);
         TrainingSetup.Synchronise(_world, model, options.ProblemFor);
         using ShardedBatches? batches = data != null ? TrainingSetup.Batches(_world, data.Train, options.BatchSize, options.Seed) : null;
         long total = options.TotalUpdates(batches != null ? (long)batches.StepsPerEpoch * _world.Size : 0);
         long evalEvery = options.EvalInterval(total);
-        using FlatModel? evalModel = root && data != null ? FlatModel.Create(options.Model, options.Seed) : null;
+        using FlatModel? evalModel = root && data != null ? FlatModel.Create(options.Model, options.Seed, TorchSharp.torch.CPU, options.Hidden) : null;
 
         // The toy mode starts from zero so that its integer sums are exact in any order.
         using var shared = SharedParameters.Create(node, options.ToyGradient ? new float[model.D] : model.ParameterSpan);
@@ -106,7 +106,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
             if (evaluator != null) evaluator.Add(new AccuracyPoint(applied, final.Accuracy, final.Loss, wall.Elapsed.TotalSeconds));
             var summary = new HogwildSummary
             {
-                Ranks = _world.Size, Model = options.Model, D = model.D, Compressor = options.Compressor,
+                Ranks = _world.Size, Model = options.Model, Hidden = options.Model == "mlp" ? options.Hidden : null, D = model.D, Compressor = options.Compressor,
                 Density = options.Dense ? 1.0 : (double)options.KFor(model.D) / model.D, K = options.Dense ? model.D : options.KFor(model.D),
                 ErrorFeedback = !options.Dense && options.ErrorFeedback, UpdateMode = options.Update, LrPolicy = options.LrPolicy,
                 Lr = options.Lr, Momentum = options.Momentum, BatchSizePerRank = options.BatchSize,

@@ -71,12 +71,25 @@ public sealed unsafe class FlatModel : IDisposable
     /// As above, on <paramref name="device"/>. The module is built and initialised on the CPU first, so every
     /// rank starts from the same weights whatever its device (CUDA's generator draws other numbers), then moved.
     /// </summary>
-    public static FlatModel Create(string name, long seed, Device device)
+    public static FlatModel Create(string name, long seed, Device device) => Create(name, seed, device, null);
+
+    /// <summary>As above, with the mlp's hidden widths (<paramref name="hidden"/>; null: the default).</summary>
+    public static FlatModel Create(string name, long seed, Device device, IReadOnlyList<int>? hidden)
     {
         TorchSetup.Initialize();
-        var module = ModelFactory.Create(name, seed);
+        var module = ModelFactory.Create(name, seed, hidden);
         if (device.type != DeviceType.CPU) module.to(device);
         return new FlatModel(name, module, device);
+    }
+
+    /// <summary>
+    /// <paramref name="d"/> zero parameters on the CPU with no forward pass (<see cref="SyntheticParameters"/>): for
+    /// bench-step, which writes synthetic gradients into <see cref="GradientSpan"/> and drives the real update rules.
+    /// </summary>
+    public static FlatModel Synthetic(int d)
+    {
+        TorchSetup.Initialize();
+        return new FlatModel("synthetic", new SyntheticParameters(d), torch.CPU);
     }
 
     FlatModel(string name, nn.Module<Tensor, Tensor> module, Device device)
