@@ -99,7 +99,7 @@ public static class OptionTables
         When((TrainVerb v) => v.Exchange != "allreduce",
             $"{given.Split(' ')[0]} is the sparse allgather's wire format; --exchange allreduce sends dense fp32", $"{given} --exchange allreduce", given),
         When((TrainVerb v) => v.Exchange == "allreduce" || GradientExchanges.UsesWireFormat(v.Exchange),
-            $"{given.Split(' ')[0]} is the sparse allgather's wire format; the sparse allreduces (--exchange {string.Join(", ", GradientExchanges.SparseAllreduces)}) send int32 indices and fp32 values",
+            $"{given.Split(' ')[0]} is the sparse allgather's wire format; the sparse allreduces and auto (--exchange {string.Join(", ", [.. GradientExchanges.SparseAllreduces, GradientExchanges.Auto])}) send int32 indices and fp32 values",
             $"{given} --exchange ssar-rd", given),
     ];
 

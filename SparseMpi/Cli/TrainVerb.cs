@@ -26,7 +26,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("value-format", Default = "fp32", HelpText = "Wire format of values: fp32, fp16 or bf16.")]
     public string ValueFormat { get; set; } = "fp32";
 
-    [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs), allreduce (scattered into a dense MPI_Allreduce), ssar-rd (SparCML recursive doubling with a dense switch), ssar-split (SparCML split allgather: reduce ranges at owners, allgather them sparse or dense), dsar-split (the same, with a dense allgather).")]
+    [Option("exchange", Default = "allgather", HelpText = "How compressed selections are summed: allgather (sparse allgather of index/value pairs), allreduce (scattered into a dense MPI_Allreduce), ssar-rd (SparCML recursive doubling with a dense switch), ssar-split (SparCML split allgather: reduce ranges at owners, allgather them sparse or dense), dsar-split (the same, with a dense allgather), auto (per step the one of these five with the least predicted time, from an alpha-beta fit of each at start-up, the step's k per rank and the last step's fill-in).")]
     public string Exchange { get; set; } = "allgather";
 
     [Option("k-rule", Default = "fixed", HelpText = "fixed: the same k every step; dynamic: each rank picks k each step maximising descent per cost (Khirirat et al. 2020).")]

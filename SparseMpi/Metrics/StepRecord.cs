@@ -32,4 +32,10 @@ public sealed class StepRecord
     public double CostPayloadBits { get; set; }
     public double CostPacketBits { get; set; }
     public double CostMpiSeconds { get; set; }
+    /// <summary>The exchange that ran this step (--exchange name; with auto, its choice); null for dense training.</summary>
+    public string? Exchange { get; set; }
+    /// <summary>With --exchange auto: the chosen exchange's predicted time (alpha-beta fit of this communicator); else null.</summary>
+    public double? PredictedCommMs { get; set; }
+    /// <summary>nnz of the summed update / Σ over ranks of k (1/P: identical selections; 1: disjoint); null for dense training.</summary>
+    public double? FillIn { get; set; }
 }
