@@ -16,14 +16,24 @@ public static class ExchangeCalibration
 {
     public const int DefaultRepeats = 3;
 
+    /// <summary>The fit around one k per rank: samples at k/8, k and 4k of d and k/4 of d/4.</summary>
     public static ExchangeCostFit Fit(Communicator comm, int d, int k, int repeats = DefaultRepeats, ulong seed = 0xA07E)
+    {
+        k = Math.Clamp(k, 1, Math.Max(1, d));
+        return Fit(comm, d, [Math.Max(1, k / 8), k, (int)Math.Min(d, 4L * k)], k, repeats, seed);
+    }
+
+    /// <summary>
+    /// The fit from samples at each of <paramref name="ks"/> (k per rank, of d) and one at <paramref name="middleK"/>/4 of d/4.
+    /// Collective: every rank passes the same arguments.
+    /// </summary>
+    public static ExchangeCostFit Fit(Communicator comm, int d, IReadOnlyList<int> ks, int middleK, int repeats = DefaultRepeats, ulong seed = 0xA07E)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
-        k = Math.Clamp(k, 1, d);
         int small = Math.Max(4, d / 4);
-        var sizes = new List<(int D, int K)> { (d, Math.Max(1, k / 8)), (d, k), (d, (int)Math.Min(d, 4L * k)) };
-        if (small < d) sizes.Add((small, Math.Clamp(k / 4, 1, small)));
+        var sizes = ks.Select(k => (D: d, K: Math.Clamp(k, 1, d))).ToList();
+        if (small < d) sizes.Add((small, Math.Clamp(middleK / 4, 1, small)));
         sizes = sizes.Distinct().ToList();
 
         var samples = new double[repeats];

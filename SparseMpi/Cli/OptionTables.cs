@@ -160,7 +160,16 @@ public static class OptionTables
         .Always("model", "index-format", "value-format", "repeat").Paths("json").Build();
 
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
-        .Always("d", "densities", "formats", "repeat", "warmup", "seed").Paths("json").Build();
+        .Always("d", "densities", "repeat", "warmup", "seed", "exchanges", "overlap").Paths("json")
+        .Only("formats",
+            When((BenchCommVerb v) => v.Exchanges == null || v.Exchanges.Split(',').Any(e => e.Trim() is "allgather" or "all"),
+                "--formats are the sparse allgather's wire formats; the other exchanges send int32 indices and fp32 values",
+                "--formats delta:fp16 --exchanges ssar-rd", "--formats delta:fp16 --exchanges allgather,ssar-rd"))
+        .Only("mpi-alpha",
+            When((BenchCommVerb v) => v.MpiBeta != null, "--mpi-alpha and --mpi-beta go together", "--mpi-alpha 1e-5", "--mpi-alpha 1e-5 --mpi-beta 1e-9"))
+        .Only("mpi-beta",
+            When((BenchCommVerb v) => v.MpiAlpha != null, "--mpi-alpha and --mpi-beta go together", "--mpi-beta 1e-9", "--mpi-beta 1e-9 --mpi-alpha 1e-5"))
+        .Build();
 
     public static readonly OptionTable CheckMpi = new OptionTableBuilder<CheckMpiVerb>().Build();
     public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed").Build();
