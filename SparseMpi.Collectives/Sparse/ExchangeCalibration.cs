@@ -47,15 +47,19 @@ public static class ExchangeCalibration
         {
             var x = new double[sizes.Count];
             var y = new double[sizes.Count];
+            // One instance (and fill-in counter) per length: the k samples of one length share its buffers.
+            var instances = new Dictionary<int, (IGradientExchange Exchange, FillInCounter Counter)>();
             for (int s = 0; s < sizes.Count; s++)
             {
                 var (sd, sk) = sizes[s];
-                var exchange = GradientExchanges.Create(algorithm, comm, sd, WireFormat.Default);
+                if (!instances.TryGetValue(sd, out var instance))
+                    instances[sd] = instance = (GradientExchanges.Create(algorithm, comm, sd, WireFormat.Default), new FillInCounter(sd));
+                var (exchange, counter) = instance;
                 var mine = indices.AsSpan(0, sk);
                 var mineValues = values.AsSpan(0, sk);
                 SyntheticSparse.Fill(seed, (ulong)comm.Rank, sd, mine, mineValues);
                 var target = sum.AsSpan(0, sd);
-                var counter = new FillInCounter(sd);
+                target.Clear(); // the dense allreduce leaves its last sum behind; the others add into a zeroed one
                 exchange.ExchangeAlone(mine, mineValues, target, announcements: announcements); // warm-up: buffers grown, code jitted
                 long nnz = counter.NonZeros(exchange, target);
                 exchange.ResetOutput(target);

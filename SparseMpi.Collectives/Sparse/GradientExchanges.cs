@@ -15,9 +15,6 @@ public static class GradientExchanges
     /// <summary>Only the allgather sends the wire format; the others send int32 indices and fp32 values.</summary>
     public static bool UsesWireFormat(string name) => name == "allgather";
 
-    /// <summary>The exchanges whose sums are exactly the ranks' selections (in another float order than the allgather's, but exact).</summary>
-    public static bool IsExact(string name) => ExchangeCostModel.Algorithms.Contains(name);
-
     /// <summary>An exchange's <c>--exchange</c> name (the classes' own <see cref="IGradientExchange.Name"/> predates it for the first two).</summary>
     public static string OptionName(IGradientExchange exchange) => exchange switch
     {
