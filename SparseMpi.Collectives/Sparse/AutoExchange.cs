@@ -26,6 +26,7 @@ public sealed class AutoExchange : IGradientExchange
     GrowableBuffer<int> _indices;
     GrowableBuffer<float> _values;
     int _k, _chosen = -1;
+    bool _resetPending; // between an Exchange and its ResetOutput
     ExchangeCostFit? _fit;
 
     public AutoExchange(Communicator comm, int d, ExchangeCostFit? fit = null)
@@ -133,8 +134,6 @@ public sealed class AutoExchange : IGradientExchange
         _resetPending = true;
         return result with { EncodeSeconds = result.EncodeSeconds + packSeconds };
     }
-
-    bool _resetPending;
 
     public void ResetOutput(Span<float> sum)
     {

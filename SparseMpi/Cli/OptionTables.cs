@@ -162,7 +162,7 @@ public static class OptionTables
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
         .Always("d", "densities", "repeat", "warmup", "seed", "exchanges", "overlap").Paths("json")
         .Only("formats",
-            When((BenchCommVerb v) => v.Exchanges == null || v.Exchanges.Split(',').Any(e => e.Trim() is "allgather" or "all"),
+            When((BenchCommVerb v) => v.Exchanges == null || v.Exchanges.Split(',').Any(e => e.Trim().ToLowerInvariant() is "allgather" or "all"),
                 "--formats are the sparse allgather's wire formats; the other exchanges send int32 indices and fp32 values",
                 "--formats delta:fp16 --exchanges ssar-rd", "--formats delta:fp16 --exchanges allgather,ssar-rd"))
         .Only("mpi-alpha",
