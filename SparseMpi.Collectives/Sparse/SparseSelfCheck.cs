@@ -70,9 +70,10 @@ public static class SparseSelfCheck
             check.Expect(world.AllEqual(leaders), $"--hierarchy {nodes}: every rank counts {leaders} node leaders");
             if (world.Rank == 0) check.Note($"--hierarchy {nodes}: {leaders} node leaders of {p} ranks");
         }
-        foreach (string name in GradientExchanges.Names)
+        foreach (string name in GradientExchanges.Names.Where(n => n != GradientExchanges.Auto)) // auto among leaders: not offered
             SparseAllreduce(check, $"{name} --hierarchy {nodes}", seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default, nodes));
         OkTopkSelfCheck.Run(check, seed);
+        Auto(check, seed, sum);
         return (check.Failures, check.Count, check.Notes);
     }
 
@@ -189,7 +190,8 @@ public static class SparseSelfCheck
     /// every entry within the rounding bound of an exact (double) sum, entries nobody selected exactly zero,
     /// bitwise equal across ranks and from one run to the next, per-rank counts, and a clean reset.
     /// </summary>
-    static void SparseAllreduce(Checker check, string name, ulong seed, float[] sumBuffer, Func<int, IGradientExchange> create)
+    static void SparseAllreduce(Checker check, string name, ulong seed, float[] sumBuffer,
+        Func<int, IGradientExchange>? create = null, Action<IGradientExchange, string>? after = null)
     {
         var world = check.World;
         int p = world.Size;
@@ -221,10 +223,11 @@ public static class SparseSelfCheck
                     selected[input.Indices[j]] = true;
                 }
             var mine = inputs[world.Rank];
-            var exchange = create(d);
+            var exchange = create?.Invoke(d) ?? GradientExchanges.Create(name, world, d, f);
             var sum = sumBuffer.AsSpan(0, d);
             sum.Clear();
             long firstHash = 0;
+            string? firstChoice = null;
             for (int round = 0; round < 2; round++)
             {
                 var result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
@@ -242,8 +245,10 @@ public static class SparseSelfCheck
                 check.Expect(outside == 0, $"{label}: {outside} entries outside the rounding bound of the exact sum");
                 long hash = Hash(sum);
                 check.Expect(world.AllEqual(hash), $"{label}: sum bitwise equal across ranks");
-                if (round == 0) firstHash = hash;
-                else check.Expect(hash == firstHash, $"{label}: the same bits as the first exchange");
+                // auto may choose again with the fill-in it measured in round 1: another algorithm adds in another order.
+                string? choice = (exchange as AutoExchange)?.LastChoice;
+                if (round == 0) (firstHash, firstChoice) = (hash, choice);
+                else if (choice == firstChoice) check.Expect(hash == firstHash, $"{label}: the same bits as the first exchange");
                 check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), $"{label}: per-rank counts");
                 if (!exchange.WroteAll)
                 {
@@ -252,11 +257,59 @@ public static class SparseSelfCheck
                     for (int i = 0; i < d; i++) if (sum[i] != 0f && !touched.Contains(i)) missing++;
                     check.Expect(missing == 0, $"{label}: every written entry is in Touched");
                 }
+                after?.Invoke(exchange, label);
                 exchange.ResetOutput(sum);
                 check.Expect(!sum.ContainsAnyExcept(0f), $"{label}: ResetOutput leaves the sum all zero");
             }
             (exchange as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// auto: every exact algorithm forced once through the sparse-allreduce cases (the same bounds, the same
+    /// reset); then auto left to choose, on shapes where different algorithms are cheapest under one network,
+    /// must run the model's cheapest (computed here from the same formulas) on every rank alike; and an auto
+    /// without a fit must fit one at its first exchange, the same on every rank.
+    /// </summary>
+    static void Auto(Checker check, ulong seed, float[] sumBuffer)
+    {
+        var world = check.World;
+        int p = world.Size;
+        // 1 us, 1 GB/s: the sparse ones win at small k, allreduce or dsar-split where the sum fills in (on P > 1).
+        var fit = ExchangeCostFit.Uniform(p, alpha: 1e-6, beta: 1e-9);
+        foreach (string forced in ExchangeCostModel.Algorithms)
+            SparseAllreduce(check, $"auto (forced {forced})", seed, sumBuffer,
+                d => new AutoExchange(world, d, fit) { Force = forced },
+                (e, label) => check.Expect(((AutoExchange)e).LastChoice == forced, $"{label}: ran {forced}"));
+
+        var chosen = new HashSet<string>();
+        SparseAllreduce(check, "auto (chooses)", seed, sumBuffer, d => new AutoExchange(world, d, fit), (e, label) =>
+        {
+            var auto = (AutoExchange)e;
+            var shape = ExchangeShape.Of(auto.Dimension, auto.RankCounts, auto.AssumedFillIn);
+            string expected = ExchangeCostModel.Algorithms.MinBy(a => fit.Predict(a, shape))!;
+            check.Expect(auto.LastChoice == expected, $"{label}: chose {auto.LastChoice}, the model's cheapest is {expected}");
+            check.Expect(world.AllEqual(Array.IndexOf(ExchangeCostModel.Algorithms, auto.LastChoice)), $"{label}: every rank chose the same");
+            check.Expect(Math.Abs(auto.LastPredictedSeconds - fit.Predict(expected, shape)) <= 1e-12, $"{label}: the prediction is the chosen one's");
+            double fillIn = auto.LastFillIn;
+            check.Expect(double.IsNaN(fillIn) ? auto.RankCounts.ToArray().Sum() == 0 : fillIn >= 1.0 / p - 1e-12 && fillIn <= 1 + 1e-12,
+                $"{label}: fill-in {fillIn} in [1/P, 1]");
+            check.Expect(world.AllEqual(BitConverter.DoubleToInt64Bits(fillIn)), $"{label}: the same fill-in on every rank");
+            chosen.Add(auto.LastChoice!);
+        });
+        if (p > 1) check.Expect(chosen.Count >= 2, $"auto (chooses): more than one algorithm chosen over the cases ({string.Join(", ", chosen)})");
+
+        // No fit given: the first exchange fits one (collective), the same on every rank, and the sum is right.
+        var lazy = new AutoExchange(world, 997);
+        var mine = Random(seed, 9900 + (ulong)world.Rank, 997, 50, WireFormat.Default);
+        var sum = sumBuffer.AsSpan(0, 997);
+        sum.Clear();
+        var result = lazy.ExchangeAlone(mine.Indices, mine.Values, sum);
+        check.Expect(result.Completed && lazy.Fit is { Source: "fitted" }, "auto (fits at the first exchange): completed with a fitted model");
+        check.Expect(world.AllEqual(lazy.Fit?.Hash() ?? 0), "auto (fits at the first exchange): the same fit on every rank");
+        check.Expect(lazy.Fit?.Costs.All(c => c.FixedSeconds >= 0 && c.SecondsPerByte >= 0) == true, "auto (fits at the first exchange): no negative cost");
+        lazy.ResetOutput(sum);
+        check.Expect(!sum.ContainsAnyExcept(0f), "auto (fits at the first exchange): ResetOutput leaves the sum all zero");
     }
 
     internal static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

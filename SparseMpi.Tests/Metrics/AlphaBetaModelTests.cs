@@ -141,6 +141,21 @@ public class AlphaBetaModelTests
     }
 
     [Test]
+    public void ModelListsEveryExactExchangeAndTheCheapestPerRankCount()
+    {
+        var inputs = Inputs();
+        var net = new AlphaBetaNetwork("n", 1e-6, 1e-9);
+        var report = new ModelReport([inputs.Dense, inputs.TopK], [net], new StepTimeModel(0), maxRanks: 4);
+        string md = report.Markdown("t", []);
+        Assert.That(md, Does.Contain("## The exact exchanges, per algorithm"));
+        // topk 0.01 of the fixture: d = 1000, k = 10. P = 4 by hand (ExchangeCostModelTests): ssar-rd 4 latencies + 256 B is the least.
+        Assert.That(md, Does.Contain("| 4 | 0.005 | 0.012 | 0.004 | 0.01 | 0.011 | ssar-rd |"));
+        var dense = inputs.TopK with { K = 500, Method = "topk 0.5" }; // half of d: the dense allreduce's bytes, and its latencies
+        var table = new ModelReport([dense], [new AlphaBetaNetwork("slow", 1e-7, 1e-8)], new StepTimeModel(0), maxRanks: 4).ExchangeTable(dense, new AlphaBetaNetwork("slow", 1e-7, 1e-8)).Markdown();
+        Assert.That(table, Does.Contain("| allreduce |"), table);
+    }
+
+    [Test]
     public void NetworkSyntax()
     {
         var named = AlphaBetaNetwork.TryParse("ib100:alpha=1.5e-6,beta=8e-11", "x", out string? problem);

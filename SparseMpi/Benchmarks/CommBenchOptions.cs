@@ -3,14 +3,49 @@ using SparseMpi.Collectives.Sparse;
 
 namespace SparseMpi.Benchmarks;
 
-/// <summary>The parsed, checked settings of one bench-comm run.</summary>
-public sealed record CommBenchOptions(int D, IReadOnlyList<double> Densities, IReadOnlyList<WireFormat> Formats, int Repeat, int Warmup, ulong Seed)
+/// <summary>
+/// The parsed, checked settings of one bench-comm run. <paramref name="Exchanges"/>: null for the default
+/// comparison (the sparse allgather in every format against the dense allreduce); else the exchanges measured,
+/// one row each per density (the allgather one per format). <paramref name="Overlap"/>: null for independent
+/// random selections per rank (the default), else <see cref="OverlapSelection"/>'s shared fraction.
+/// <paramref name="Network"/>: a given (alpha, beta) for the predictions instead of a fit made in the run.
+/// </summary>
+public sealed record CommBenchOptions(int D, IReadOnlyList<double> Densities, IReadOnlyList<WireFormat> Formats, int Repeat, int Warmup, ulong Seed,
+    IReadOnlyList<string>? Exchanges = null, double? Overlap = null, (double Alpha, double Beta)? Network = null)
 {
+    /// <summary>What runs: the exchanges asked for, or the allgather alone (against the dense baseline every row carries).</summary>
+    public IReadOnlyList<string> ExchangeList => Exchanges ?? ["allgather"];
+
+    /// <summary>Predictions need a cost fit: made when exchanges were asked for or a network was given.</summary>
+    public bool Predicts => Exchanges != null || Network != null;
+
     /// <summary>The same string on every rank exactly when the ranks agree on the settings.</summary>
     public string Canonical => string.Join(";",
         D.ToString(CultureInfo.InvariantCulture),
         string.Join(",", Densities.Select(x => x.ToString("R", CultureInfo.InvariantCulture))),
-        string.Join(",", Formats), Repeat, Warmup, Seed);
+        string.Join(",", Formats), Repeat, Warmup, Seed, string.Join(",", Exchanges ?? ["default"]),
+        Overlap?.ToString("R", CultureInfo.InvariantCulture) ?? "independent",
+        Network is var (a, b) ? $"{a:R},{b:R}" : "fit");
+
+    /// <summary>Parses <c>allgather,ssar-rd</c> or <c>all</c> (every exchange <c>--exchange</c> takes); null and a message on a bad list.</summary>
+    public static IReadOnlyList<string>? ParseExchanges(string text, out string? problem)
+    {
+        problem = null;
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return GradientExchanges.Names;
+        var list = new List<string>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = part.ToLowerInvariant();
+            if (!GradientExchanges.Names.Contains(name))
+            {
+                problem = $"--exchanges: '{part}' is not an exchange; valid: {string.Join(", ", GradientExchanges.Names)}, or 'all'";
+                return null;
+            }
+            if (!list.Contains(name)) list.Add(name);
+        }
+        if (list.Count == 0) problem = "--exchanges: give at least one exchange, e.g. allgather,ssar-split (or 'all')";
+        return problem == null ? list : null;
+    }
 
     /// <summary>Parses <c>0.0001,0.001</c>; null and a message on a bad list.</summary>
     public static IReadOnlyList<double>? ParseDensities(string text, out string? problem)

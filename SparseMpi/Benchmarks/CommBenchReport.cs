@@ -10,7 +10,7 @@ public static class CommBenchReport
 {
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
-    public static string Table(IReadOnlyList<CommBenchRow> rows, CommBenchOptions options, int ranks, string library)
+    public static string Table(IReadOnlyList<CommBenchRow> rows, CommBenchOptions options, int ranks, string library, Collectives.Sparse.ExchangeCostFit? fit = null)
     {
         var s = new StringBuilder();
         s.AppendLine("# SparseMpi bench-comm: sparse allgather exchange vs MPI_Allreduce (sum) of d floats");
@@ -23,14 +23,22 @@ public static class CommBenchReport
         s.AppendLine("# enc/comm/dec: phases of ms_sparse (each the median of the per-round max over ranks): pack, MPI calls (with waiting), decode + scatter-add");
         s.AppendLine("# msg_B: one rank's packed message (24 B header + payload), mean over ranks; x_smaller: int32:fp32 msg_B / this msg_B");
         s.AppendLine("# recv_B: bytes each rank receives (sparse: the other ranks' messages; dense: ring allreduce 2(P-1)/P*4d); sent is the same in the ring model");
-        s.AppendLine("# correct: sum bitwise equal to the local rank-order reference on every rank and across ranks");
-        s.AppendLine(string.Format(CultureInfo.InvariantCulture, "# {0,-9} {1,9} {2,-11} {3,12} {4,9} {5,13} {6,13} {7,11} {8,10} {9,8} {10,7} {11,8} {12,8} {13,8} {14,8}",
-            "density", "k", "format", "msg_B", "x_smaller", "recv_B", "dense_recv_B", "ms_sparse", "ms_dense", "speedup", "correct", "enc", "comm", "dec", "reset"));
+        s.AppendLine("# correct: allgather: sum bitwise equal to the local rank-order reference on every rank and across ranks; the others: within the rounding bound of it, and bitwise equal across ranks");
+        s.AppendLine("# exchange: what ms_sparse/msg_B/recv_B measure (auto: [its choice]); fill: nnz(sum) / sum of k; pred_ms: alpha-beta prediction of ms_sparse (" +
+            (fit == null ? "no cost fit in this run: give --exchanges or --mpi-alpha/--mpi-beta" : fit.Source == "given" ? "from --mpi-alpha/--mpi-beta" : "fitted in this run") + ")");
+        if (options.Overlap is double overlap)
+            s.AppendLine(string.Format(CultureInfo.InvariantCulture, "# overlap {0}: that fraction of each rank's k indices is shared by all ranks, the rest disjoint per rank", overlap));
+        if (fit != null)
+            foreach (string line in fit.Describe().Split('\n')) s.AppendLine("# " + line);
+        s.AppendLine(string.Format(CultureInfo.InvariantCulture, "# {0,-22} {1,-9} {2,9} {3,-11} {4,12} {5,9} {6,13} {7,13} {8,11} {9,10} {10,8} {11,7} {12,8} {13,8} {14,8} {15,8} {16,7} {17,9}",
+            "exchange", "density", "k", "format", "msg_B", "x_smaller", "recv_B", "dense_recv_B", "ms_sparse", "ms_dense", "speedup", "correct", "enc", "comm", "dec", "reset", "fill", "pred_ms"));
         foreach (var row in rows)
-            s.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-9} {1,9} {2,-11} {3,12:F0} {4,9:F2} {5,13:F0} {6,13} {7,11:F3} {8,10:F3} {9,8:F2} {10,7} {11,8:F3} {12,8:F3} {13,8:F3} {14,8:F3}",
+            s.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-22} {1,-9} {2,9} {3,-11} {4,12:F0} {5,9:F2} {6,13:F0} {7,13} {8,11:F3} {9,10:F3} {10,8:F2} {11,7} {12,8:F3} {13,8:F3} {14,8:F3} {15,8:F3} {16,7:F4} {17,9}",
+                row.Chosen is string chosen ? $"{row.Exchange}[{chosen}]" : row.Exchange,
                 row.Density, row.K, $"{row.IndexFormat}:{row.ValueFormat}", row.BytesSparsePerRank, row.ByteReductionVsInt32Fp32,
                 row.BytesSparseReceivedPerRank, row.BytesDenseReceivedPerRank, row.MsSparse, row.MsDense, row.Speedup, row.Correct ? "yes" : "NO",
-                row.MsSparseEncode, row.MsSparseCommunicate, row.MsSparseDecode, row.MsSparseReset));
+                row.MsSparseEncode, row.MsSparseCommunicate, row.MsSparseDecode, row.MsSparseReset, row.FillIn,
+                row.MsPredicted is double predicted ? predicted.ToString("F3", CultureInfo.InvariantCulture) : "-"));
         return s.ToString();
     }
 

@@ -16,6 +16,19 @@ namespace SparseMpi.Benchmarks;
 /// </summary>
 public sealed record CommBenchRow
 {
+    /// <summary>The exchange measured (its --exchange name); ms_sparse, bytes_sparse_* and correct are its.</summary>
+    public string Exchange { get; init; } = "allgather";
+    /// <summary>auto: the algorithm it ran in the checked exchange after the timed rounds; null for the others.</summary>
+    public string? Chosen { get; init; }
+    /// <summary>nnz of the sum / Σ over ranks of k, measured on the checked exchange (1/P: identical selections; 1: disjoint).</summary>
+    public double FillIn { get; init; }
+    /// <summary>The selections' shared fraction (--overlap); null for independent random selections.</summary>
+    public double? Overlap { get; init; }
+    /// <summary>
+    /// The alpha-beta prediction of ms_sparse (auto: of the algorithm it chose) from the run's cost fit
+    /// (ExchangeCostModel with the measured fill-in); null without a fit, and for allgather formats other than int32:fp32.
+    /// </summary>
+    public double? MsPredicted { get; init; }
     public int Ranks { get; init; }
     public int D { get; init; }
     public double Density { get; init; }

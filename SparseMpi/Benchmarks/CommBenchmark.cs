@@ -6,7 +6,8 @@ using SparseMpi.Collectives.Sparse;
 namespace SparseMpi.Benchmarks;
 
 /// <summary>
-/// Measures the sparse allgather exchange against MPI_Allreduce of the same d floats, density by density and
+/// Measures the sparse allgather exchange (and, with --exchanges, every exchange asked for, each with its
+/// alpha-beta prediction beside) against MPI_Allreduce of the same d floats, density by density and
 /// format by format, and checks every sparse sum against a local reference (each rank regenerates every
 /// rank's vector from (seed, rank)) and across ranks (hash). Collective: every rank runs it. All d-sized buffers
 /// are allocated once; the timed rounds allocate nothing.
@@ -19,6 +20,8 @@ public sealed class CommBenchmark
     readonly Communicator _world;
     readonly CommBenchOptions _options;
     readonly float[] _dense, _denseSum, _sum, _reference;
+    readonly float[]? _magnitude; // Σ over ranks of |value| per entry: the rounding bound of the exchanges that add in another order
+    readonly FillInCounter _fillIn;
     readonly int[][] _indices;   // every rank's selection, regenerated locally for the reference
     readonly float[][] _values;
     readonly int[] _announcements; // one per rank, reused by every round
@@ -33,6 +36,8 @@ public sealed class CommBenchmark
         int d = options.D, maxK = options.Densities.Max(x => SyntheticSparse.CountFor(d, x));
         // Touch every page now (a fresh page costs ~12 us here), not inside a timed round.
         _dense = Touched(d); _denseSum = Touched(d); _sum = Touched(d); _reference = Touched(d);
+        _magnitude = options.ExchangeList.Any(e => e != "allgather") ? Touched(d) : null;
+        _fillIn = new FillInCounter(d);
         _indices = new int[_world.Size][];
         _values = new float[_world.Size][];
         for (int q = 0; q < _world.Size; q++) { _indices[q] = new int[maxK]; _values[q] = new float[maxK]; }
@@ -49,17 +54,29 @@ public sealed class CommBenchmark
 
     double _zeroAllMs;
 
-    /// <summary>Runs every density and format; every rank returns the same rows.</summary>
+    /// <summary>The cost fit behind ms_predicted (and auto's choices): null when the run makes no predictions.</summary>
+    public ExchangeCostFit? Fit { get; private set; }
+
+    /// <summary>Runs every density, exchange and format; every rank returns the same rows.</summary>
     public List<CommBenchRow> Run()
     {
         _zeroAllMs = MeasureZeroAll();
         var rows = new List<CommBenchRow>();
         int d = _options.D, p = _world.Size, r = _world.Rank;
+        Fit = !_options.Predicts ? null
+            : _options.Network is var (alpha, beta) ? ExchangeCostFit.Uniform(p, alpha, beta)
+            : ExchangeCalibration.Fit(_world, d, _options.Densities.Select(x => SyntheticSparse.CountFor(d, x)).ToArray(),
+                SyntheticSparse.CountFor(d, _options.Densities[_options.Densities.Count / 2]));
         var exchange = new SparseAllgatherExchange(_world, d, _options.Formats[0]);
+        // One instance per exchange for the whole run: their buffers grow once, as in training.
+        var others = _options.ExchangeList.Where(e => e != "allgather").ToDictionary(e => e,
+            e => e == GradientExchanges.Auto ? new AutoExchange(_world, d, Fit) : GradientExchanges.Create(e, _world, d, WireFormat.Default));
         foreach (double density in _options.Densities)
         {
             int k = SyntheticSparse.CountFor(d, density);
-            for (int q = 0; q < p; q++) SyntheticSparse.Fill(_options.Seed, (ulong)q, d, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
+            for (int q = 0; q < p; q++)
+                if (_options.Overlap is double overlap) OverlapSelection.Fill(_options.Seed, q, p, d, overlap, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
+                else SyntheticSparse.Fill(_options.Seed, (ulong)q, d, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
             var myIndices = _indices[r].AsSpan(0, k);
             var myValues = _values[r].AsSpan(0, k);
             SparseScatter.Add(_dense, myIndices, myValues);
@@ -72,10 +89,11 @@ public sealed class CommBenchmark
             });
             long ring = RingModel.AllreduceFloats(p, d);
             double? int32Fp32Bytes = null;
-            foreach (var format in _options.Formats)
+            var formats = _options.ExchangeList.Contains("allgather") ? _options.Formats : [];
+            foreach (var format in formats)
             {
                 exchange.Format = format;
-                bool correct = Verify(exchange, format, k);
+                var (correct, fillIn) = Verify(exchange, format, k);
                 double messageBytes = exchange.RankMessageBytes.ToArray().Average();
                 if (format == WireFormat.Default) int32Fp32Bytes = messageBytes;
                 var sparse = TimeRounds(() =>
@@ -90,6 +108,8 @@ public sealed class CommBenchmark
                 double ringSparse = p == 1 ? 0 : (p - 1) * (messageBytes + 4);
                 rows.Add(new CommBenchRow
                 {
+                    Exchange = "allgather", FillIn = fillIn, Overlap = _options.Overlap,
+                    MsPredicted = format == WireFormat.Default ? Predicted("allgather", k, fillIn) : null,
                     Ranks = p, D = d, Density = density, K = k,
                     IndexFormat = WireFormat.Name(format.Index), ValueFormat = WireFormat.Name(format.Value),
                     MsSparse = sparse.Median, MsDense = dense.Median, Speedup = dense.Median / sparse.Median,
@@ -103,9 +123,84 @@ public sealed class CommBenchmark
                     Correct = correct, Repeat = _options.Repeat,
                 });
             }
+            foreach (var (name, other) in others)
+                rows.Add(MeasureExact(name, other, density, k, dense, ring));
             SparseScatter.Clear(_dense, myIndices);
         }
         return rows;
+    }
+
+    double? Predicted(string algorithm, int k, double fillIn) =>
+        Fit == null || double.IsNaN(fillIn) ? null : 1e3 * Fit.Predict(algorithm, ExchangeShape.Uniform(_world.Size, _options.D, k, fillIn));
+
+    /// <summary>
+    /// One exchange other than the allgather (int32 indices and fp32 values): timed like the allgather, then one
+    /// checked exchange (after the timed rounds, so auto's choice is the one it settled on) that gives the bytes,
+    /// the fill-in and, for auto, the choice.
+    /// </summary>
+    CommBenchRow MeasureExact(string name, IGradientExchange exchange, double density, int k, Timing dense, long ring)
+    {
+        int p = _world.Size, r = _world.Rank, d = _options.D;
+        var timing = TimeRounds(() =>
+        {
+            var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+            long resetStart = Stopwatch.GetTimestamp();
+            exchange.ResetOutput(_sum);
+            _resetSeconds = Stopwatch.GetElapsedTime(resetStart).TotalSeconds;
+            return result;
+        });
+        var (correct, fillIn, checkedResult) = VerifyWithinRounding(exchange, k);
+        Span<double> bytes = [checkedResult.MessageBytes, checkedResult.BytesSent, checkedResult.BytesReceived];
+        _world.Allreduce(bytes, ReduceOp.Sum);
+        string? chosen = (exchange as AutoExchange)?.LastChoice;
+        return new CommBenchRow
+        {
+            Exchange = name, Chosen = chosen, FillIn = fillIn, Overlap = _options.Overlap,
+            MsPredicted = Predicted(chosen ?? name, k, fillIn),
+            Ranks = p, D = d, Density = density, K = k,
+            IndexFormat = "int32", ValueFormat = "fp32",
+            MsSparse = timing.Median, MsDense = dense.Median, Speedup = dense.Median / timing.Median,
+            MsSparseMin = timing.Min, MsDenseMin = dense.Min,
+            MsSparseEncode = timing.Encode, MsSparseCommunicate = timing.Communicate, MsSparseDecode = timing.Decode,
+            MsSparseReset = timing.Reset, MsZeroAllD = _zeroAllMs,
+            BytesSparsePerRank = bytes[0] / p, BytesDensePerRank = 4L * d,
+            BytesSparseSentPerRank = bytes[1] / p, BytesSparseReceivedPerRank = bytes[2] / p,
+            BytesDenseSentPerRank = ring, BytesDenseReceivedPerRank = ring,
+            Correct = correct, Repeat = _options.Repeat,
+        };
+    }
+
+    /// <summary>
+    /// One untimed exchange whose float additions may run in another order than rank order: every selected entry
+    /// within the rounding bound of the rank-order reference (each of the two sums is within P·2^-24·Σ|v| of the
+    /// exact one, as check-sparse bounds it), every other entry exactly zero, bitwise equal across ranks, and a
+    /// clean reset. True on every rank when it is so everywhere; the fill-in of the sum.
+    /// </summary>
+    (bool Correct, double FillIn, ExchangeResult Result) VerifyWithinRounding(IGradientExchange exchange, int k)
+    {
+        int r = _world.Rank, p = _world.Size;
+        var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+        var magnitude = _magnitude!;
+        _reference.AsSpan().Clear();
+        magnitude.AsSpan().Clear();
+        for (int q = 0; q < p; q++)
+            for (int i = 0; i < k; i++)
+            {
+                int index = _indices[q][i];
+                _reference[index] += _values[q][i];
+                magnitude[index] += Math.Abs(_values[q][i]);
+            }
+        bool ok = result.Completed;
+        double bound = 2.0 * p * Math.ScaleB(1.0, -24) * 1.001; // the 1.001: the magnitudes are float sums themselves
+        for (int i = 0; i < _sum.Length && ok; i++)
+            ok = magnitude[i] == 0 ? _sum[i] == 0f : Math.Abs(_sum[i] - _reference[i]) <= bound * magnitude[i];
+        bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
+        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * p);
+        exchange.ResetOutput(_sum);
+        // The dense allreduce leaves its sum for its own next exchange to overwrite; the next exchange here may add.
+        if (exchange is DenseAllreduceExchange) _sum.AsSpan().Clear();
+        ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
+        return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn, result);
     }
 
     /// <summary>
@@ -166,7 +261,7 @@ public sealed class CommBenchmark
     /// One untimed exchange: the sum must equal, bitwise, the rank-order sum of every rank's values rounded as
     /// the format rounds them, and be bitwise identical on all ranks. True on every rank when it is so everywhere.
     /// </summary>
-    bool Verify(SparseAllgatherExchange exchange, WireFormat format, int k)
+    (bool Correct, double FillIn) Verify(SparseAllgatherExchange exchange, WireFormat format, int k)
     {
         int r = _world.Rank;
         var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
@@ -179,8 +274,9 @@ public sealed class CommBenchmark
         }
         bool ok = result.Completed && MemoryMarshal.AsBytes(_sum.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(_reference.AsSpan()));
         bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
+        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * _world.Size);
         exchange.ResetOutput(_sum);
         ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
-        return _world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same;
+        return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn);
     }
 }

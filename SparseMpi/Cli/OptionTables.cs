@@ -93,7 +93,10 @@ public static class OptionTables
                 "--hierarchy node --compressor none", "--hierarchy node"),
             When((TrainVerb v) => v.Exchange != "oktopk",
                 "--hierarchy node runs an exact exchange among node leaders; Ok-Topk's global top-k (--exchange oktopk) runs on every rank",
-                "--hierarchy node --exchange oktopk", "--hierarchy node --exchange ssar-rd"))
+                "--hierarchy node --exchange oktopk", "--hierarchy node --exchange ssar-rd"),
+            When((TrainVerb v) => v.Exchange != GradientExchanges.Auto,
+                "--hierarchy node runs one chosen exchange among node leaders; --exchange auto's start-up fit and per-step choice are not combined with it yet",
+                "--hierarchy node --exchange auto", "--hierarchy node --exchange ssar-split"))
         .Only("k-rule",
             When((TrainVerb v) => !v.Dense,
                 "--k-rule chooses a compressor's k; --compressor none sends every entry", "--k-rule dynamic --compressor none", "--k-rule dynamic"),
@@ -124,7 +127,7 @@ public static class OptionTables
         When((TrainVerb v) => v.Exchange != "allreduce",
             $"{given.Split(' ')[0]} is the sparse allgather's wire format; --exchange allreduce sends dense fp32", $"{given} --exchange allreduce", given),
         When((TrainVerb v) => v.Exchange == "allreduce" || GradientExchanges.UsesWireFormat(v.Exchange),
-            $"{given.Split(' ')[0]} is the sparse allgather's wire format; the sparse allreduces (--exchange {string.Join(", ", GradientExchanges.SparseAllreduces)}) send int32 indices and fp32 values",
+            $"{given.Split(' ')[0]} is the sparse allgather's wire format; the sparse allreduces and auto (--exchange {string.Join(", ", [.. GradientExchanges.SparseAllreduces, GradientExchanges.Auto])}) send int32 indices and fp32 values",
             $"{given} --exchange ssar-rd", given),
     ];
 
@@ -186,7 +189,16 @@ public static class OptionTables
         .Always("model", "index-format", "value-format", "repeat").Paths("json").Build();
 
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
-        .Always("d", "densities", "formats", "repeat", "warmup", "seed").Paths("json").Build();
+        .Always("d", "densities", "repeat", "warmup", "seed", "exchanges", "overlap").Paths("json")
+        .Only("formats",
+            When((BenchCommVerb v) => v.Exchanges == null || v.Exchanges.Split(',').Any(e => e.Trim().ToLowerInvariant() is "allgather" or "all"),
+                "--formats are the sparse allgather's wire formats; the other exchanges send int32 indices and fp32 values",
+                "--formats delta:fp16 --exchanges ssar-rd", "--formats delta:fp16 --exchanges allgather,ssar-rd"))
+        .Only("mpi-alpha",
+            When((BenchCommVerb v) => v.MpiBeta != null, "--mpi-alpha and --mpi-beta go together", "--mpi-alpha 1e-5", "--mpi-alpha 1e-5 --mpi-beta 1e-9"))
+        .Only("mpi-beta",
+            When((BenchCommVerb v) => v.MpiAlpha != null, "--mpi-alpha and --mpi-beta go together", "--mpi-beta 1e-9", "--mpi-beta 1e-9 --mpi-alpha 1e-5"))
+        .Build();
 
     public static readonly OptionTable BenchStep = new OptionTableBuilder<BenchStepVerb>()
         .Always("d", "compressor", "compute-ms", "steps", "warmup", "seed").Paths("json")

@@ -12,7 +12,7 @@ public sealed class MetricsWriter : IDisposable
 {
     static readonly string[] Columns =
         ["step", "epoch", "loss", "lr", "k", "density", "bytes_sent", "bytes_received", "ms_compute", "ms_select",
-         "ms_wait", "ms_comm", "ms_apply", "cumulative_bytes_sent", "samples_per_second"];
+         "ms_wait", "ms_comm", "ms_apply", "cumulative_bytes_sent", "samples_per_second", "exchange", "predicted_comm_ms", "fill_in"];
 
     readonly StreamWriter _jsonl;
     readonly StreamWriter _csv;
@@ -46,7 +46,8 @@ public sealed class MetricsWriter : IDisposable
             r.Step.ToString(c), r.Epoch.ToString(c), r.Loss.ToString("R", c), r.Lr.ToString("R", c), r.K.ToString(c),
             r.Density.ToString("R", c), r.BytesSent.ToString(c), r.BytesReceived.ToString(c),
             r.MsCompute.ToString("F3", c), r.MsSelect.ToString("F3", c), r.MsWait.ToString("F3", c), r.MsComm.ToString("F3", c), r.MsApply.ToString("F3", c),
-            r.CumulativeBytesSent.ToString(c), r.SamplesPerSecond.ToString("F1", c)));
+            r.CumulativeBytesSent.ToString(c), r.SamplesPerSecond.ToString("F1", c),
+            r.Exchange ?? "", r.PredictedCommMs?.ToString("F3", c) ?? "", r.FillIn?.ToString("R", c) ?? ""));
     }
 
     /// <summary>

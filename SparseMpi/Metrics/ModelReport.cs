@@ -105,6 +105,22 @@ public sealed class ModelReport(IReadOnlyList<ModelInputs> methods, IReadOnlyLis
             sb.Append(t.Markdown()).Append('\n');
         }
 
+        var sparse = methods.Where(m => !m.Dense && m.K > 0).ToList();
+        if (sparse.Count > 0)
+        {
+            sb.Append("## The exact exchanges, per algorithm\n\n");
+            sb.Append("Communication ms per step of each exact exchange (`--exchange`; ExchangeCostModel, docs/scaling.md \"per-algorithm cost\") ");
+            sb.Append("at the method's k, int32:fp32, with one alpha and beta for all and fill-in 1 (disjoint selections: the worst case ");
+            sb.Append("for the sparse allreduces); `auto` names the cheapest, what `--exchange auto` would choose on such a network. ");
+            sb.Append("Local decode and merge work is not in these columns (auto's start-up fit puts it into each algorithm's beta).\n\n");
+            foreach (var m in sparse)
+                foreach (var net in networks)
+                {
+                    sb.Append(C, $"### {m.Method} on {net.Name}\n\n");
+                    sb.Append(ExchangeTable(m, net).Markdown()).Append('\n');
+                }
+        }
+
         foreach (var net in networks)
         {
             sb.Append($"## {net}\n\n");
@@ -149,6 +165,21 @@ public sealed class ModelReport(IReadOnlyList<ModelInputs> methods, IReadOnlyLis
                 }
             }
             table.Add([.. cells]);
+        }
+        return table;
+    }
+
+    /// <summary>One row per P = 2, 4, ... up to the table's maximum: every exact exchange's comm ms and the cheapest.</summary>
+    public TextTable ExchangeTable(ModelInputs m, AlphaBetaNetwork net)
+    {
+        var algorithms = Collectives.Sparse.ExchangeCostModel.Algorithms;
+        var table = new TextTable([("P", ""), .. algorithms.Select(a => ($"{a} ms", "")), ("auto", "")]);
+        for (int p = 2; p <= maxRanks; p *= 2)
+        {
+            var shape = Collectives.Sparse.ExchangeShape.Uniform(p, (int)m.D, (long)Math.Round(m.K), 1);
+            var ms = algorithms.Select(a => 1e3 * Collectives.Sparse.ExchangeCostModel.Seconds(a, shape, net.Alpha, net.Beta)).ToArray();
+            int best = Array.IndexOf(ms, ms.Min());
+            table.Add([Cell.Integer(p), .. ms.Select(x => Cell.Number(x, "0.###")), Cell.Text(algorithms[best])]);
         }
         return table;
     }

@@ -9,6 +9,13 @@ public sealed record EpochResult(int Epoch, long Step, double TestAccuracy, doub
 /// imbalance (ranks arriving late), so comm is the exchange itself once every rank is there.</remarks>
 public sealed record PhaseMeans(double Compute, double Select, double Wait, double Comm, double Apply, double Total);
 
+/// <summary>One algorithm of auto's start-up fit: seconds = fixed_seconds + seconds_per_byte · bytes (docs/scaling.md).</summary>
+public sealed record ExchangeCostRow(string Algorithm, double FixedSeconds, double SecondsPerByte, double AlphaSeconds)
+{
+    public static List<ExchangeCostRow> Of(Collectives.Sparse.ExchangeCostFit fit) =>
+        fit.Costs.Select(c => new ExchangeCostRow(c.Algorithm, c.FixedSeconds, c.SecondsPerByte, c.Alpha(fit.Ranks))).ToList();
+}
+
 /// <summary>DIR/summary.json of a training run: the machine-readable result (snake_case JSON).</summary>
 public sealed class RunSummary : TrainingSummary
 {
@@ -52,6 +59,14 @@ public sealed class RunSummary : TrainingSummary
     public double? CostMpiSeconds { get; set; }
     /// <summary>The dynamic rule's own time per step (beyond the selection pass), where used.</summary>
     public double? RuleMsPerStep { get; set; }
+    /// <summary>The --exchange of a compressed run ("allgather", ..., "auto"); null for dense training.</summary>
+    public string? Exchange { get; set; }
+    /// <summary>Steps of this process per exchange that ran (with auto: how often each was chosen); empty for dense training.</summary>
+    public SortedDictionary<string, long> ExchangeChosen { get; set; } = [];
+    /// <summary>Mean over this process's steps of nnz(sum) / Σk (null when no step had a sparse sum).</summary>
+    public double? FillInMean { get; set; }
+    /// <summary>With --exchange auto: the per-algorithm costs it fitted at start-up; else null.</summary>
+    public List<ExchangeCostRow>? ExchangeCostFit { get; set; }
     public double WallSeconds { get; set; }
     /// <summary>Seconds from process start to the first training step (max over ranks).</summary>
     public double StartupSeconds { get; set; }

@@ -37,4 +37,10 @@ public sealed class StepRecord
     public double CostMpiSeconds { get; set; }
     /// <summary>Seconds since the run started when this step ended (continued across --resume); 0 in runs before it was logged.</summary>
     public double WallSeconds { get; set; }
+    /// <summary>The exchange that ran this step (--exchange name; with auto, its choice); null for dense training.</summary>
+    public string? Exchange { get; set; }
+    /// <summary>With --exchange auto: the chosen exchange's predicted time (alpha-beta fit of this communicator); else null.</summary>
+    public double? PredictedCommMs { get; set; }
+    /// <summary>nnz of the summed update / Σ over ranks of k (1/P: identical selections; 1: disjoint); null for dense training.</summary>
+    public double? FillIn { get; set; }
 }

@@ -21,6 +21,8 @@ public abstract class CompressedRule : IUpdateRule
     readonly float[] _values;
     readonly long[] _kPerRank;
     readonly float _scale;
+    readonly FillInCounter? _fillIn; // auto counts its own
+    readonly string _exchangeName;
     int _selected;
 
     /// <param name="capacity">the most entries one step can select (sizes the selection buffers once).</param>
@@ -32,7 +34,12 @@ public abstract class CompressedRule : IUpdateRule
         _values = new float[capacity];
         _kPerRank = new long[world.Size];
         _scale = -1f / world.Size; // the values already carry lr: p -= (sum over ranks) / P
+        _fillIn = exchange is AutoExchange ? null : new FillInCounter(exchange.Dimension);
+        _exchangeName = GradientExchanges.OptionName(exchange);
     }
+
+    /// <summary>The exchange this rule sums selections with.</summary>
+    public IGradientExchange Exchange => _exchange;
 
     public ReadOnlySpan<long> KPerRank => _kPerRank;
 
@@ -96,6 +103,7 @@ public abstract class CompressedRule : IUpdateRule
         stats.BytesReceived = result.BytesReceived;
 
         t = Stopwatch.GetTimestamp();
+        RecordChoiceAndFillIn(sum, ref stats); // O(Σk), or O(d) when the exchange wrote all of the sum: timed as apply
         if (_exchange.WroteAll) ApplyAll(model, sum, _scale);
         else ApplyTouched(model, _exchange.Touched, sum, _scale); // O(k * P): only entries some rank sent
         if (_exchange is IGlobalTopKExchange global)
@@ -119,6 +127,21 @@ public abstract class CompressedRule : IUpdateRule
     protected void WriteExchangeState(BinaryWriter writer) => (_exchange as IGlobalTopKExchange)?.WriteState(writer);
 
     protected void ReadExchangeState(BinaryReader reader) => (_exchange as IGlobalTopKExchange)?.ReadState(reader);
+    void RecordChoiceAndFillIn(ReadOnlySpan<float> sum, ref StepStats stats)
+    {
+        if (_exchange is AutoExchange auto)
+        {
+            stats.Exchange = auto.LastChoice;
+            stats.PredictedCommMs = 1e3 * auto.LastPredictedSeconds;
+            stats.FillIn = double.IsNaN(auto.LastFillIn) ? null : auto.LastFillIn;
+            return;
+        }
+        long total = 0;
+        foreach (long k in _kPerRank) total += k;
+        double fillIn = FillInCounter.FillIn(_fillIn!.NonZeros(_exchange, sum), total);
+        stats.Exchange = _exchangeName;
+        stats.FillIn = double.IsNaN(fillIn) ? null : fillIn;
+    }
 
     /// <summary>Runs inside the timed apply phase, after the sum was reset (the torch rule waits for its device here).</summary>
     protected virtual void AfterApply() { }

@@ -14,4 +14,10 @@ public struct StepStats
     public long BytesReceived;
     /// <summary>Entries of the sum applied, with a global top-k exchange (oktopk); null otherwise.</summary>
     public long? GlobalK;
+    /// <summary>The exchange that ran (its --exchange name; auto's choice); null for the dense rules.</summary>
+    public string? Exchange;
+    /// <summary>auto: the chosen exchange's predicted milliseconds; null otherwise.</summary>
+    public double? PredictedCommMs;
+    /// <summary>nnz(sum) / Σk of this step's exchange (null for the dense rules or when every k was 0).</summary>
+    public double? FillIn;
 }

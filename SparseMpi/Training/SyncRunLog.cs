@@ -33,6 +33,7 @@ public sealed class SyncRunLog : IDisposable
     readonly RunSummary _summary;
     readonly PhaseTotals _phase = new();
     readonly KStatistics _kStats = new();
+    readonly ExchangeStatistics _exchanges = new();
     long _cumulativeBytes, _collectives, _steps;
     double _lastPrint, _lossOfLastStep = double.NaN, _startupSeconds = double.NaN, _firstStepUnixTime = double.NaN;
 
@@ -88,6 +89,7 @@ public sealed class SyncRunLog : IDisposable
         _kStats.Add(kPerRank);
         _cost.Add(kPerRank);
         _lossOfLastStep = s.MeanLoss;
+        _exchanges.Add(stats.Exchange, stats.FillIn);
         if (!_root) return;
 
         long done = step + 1, total = TotalSteps;
@@ -101,6 +103,7 @@ public sealed class SyncRunLog : IDisposable
                 CumulativeBytesSent = _cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
                 CostPayloadBits = _cost.PayloadBits, CostPacketBits = _cost.PacketBits, CostMpiSeconds = _cost.MpiSeconds,
                 WallSeconds = WallSeconds,
+                Exchange = stats.Exchange, PredictedCommMs = stats.PredictedCommMs, FillIn = stats.FillIn,
             };
             _metrics!.Write(record);
             _tensorBoard!.Step(record);
@@ -177,6 +180,10 @@ public sealed class SyncRunLog : IDisposable
         s.CostPacketBits = _cost.PacketBits;
         s.CostMpiSeconds = fit != null ? _cost.MpiSeconds : null;
         s.RuleMsPerStep = rule.RuleMsPerStep;
+        s.Exchange = _options.Dense ? null : _options.Exchange;
+        s.ExchangeChosen = _exchanges.Counts;
+        s.FillInMean = _exchanges.MeanFillIn;
+        s.ExchangeCostFit = rule is CompressedRule { Exchange: AutoExchange { Fit: { } autoFit } } ? ExchangeCostRow.Of(autoFit) : null;
         s.WallSeconds = WallSeconds;
         s.StartupSeconds = _startupSeconds;
         s.FirstStepUnixTime = _firstStepUnixTime;

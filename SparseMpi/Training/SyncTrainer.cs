@@ -127,6 +127,11 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
         _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
+        if (_rule is CompressedRule { Exchange: AutoExchange { Fit: { } autoFit } })
+        {
+            Preflight.SameOnAllRanks(_world, autoFit.Hash(), "auto's fitted exchange costs");
+            if (_root) Console.WriteLine(autoFit.Describe());
+        }
         _step = new SyncStep(_world, _rule);
 
         if (options.Resume != null) Resume();

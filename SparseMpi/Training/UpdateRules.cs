@@ -42,7 +42,16 @@ public static class UpdateRules
         return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k);
     }
 
-    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d) => GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy), o.ThresholdRefresh);
+    /// <summary>
+    /// The --exchange; auto fits its per-algorithm costs here (collective, before the first step, so step 0's comm
+    /// time is the exchange's own) around the run's k: the fixed rule's k, or the dynamic rule's bound.
+    /// </summary>
+    static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d)
+    {
+        var exchange = GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy), o.ThresholdRefresh);
+        if (exchange is AutoExchange auto) auto.Calibrate(o.DynamicK ? o.KMaxFor(d) : o.KFor(d));
+        return exchange;
+    }
 
     static IKSchedule CreateKSchedule(SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
         ? new DynamicKSchedule(o.KMaxFor(d), new DynamicSparsity(cost.Select(o.CostModel)))

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+
+namespace SparseMpi.Collectives.Sparse;
+
+/// <summary>
+/// <c>--exchange auto</c>: per step, the exact exchange with the least predicted time. It holds one instance of
+/// every algorithm the cost fit knows (<see cref="ExchangeCostModel.Algorithms"/>); <see cref="Pack"/> keeps this
+/// rank's selection and announces k; <see cref="Exchange"/> predicts every algorithm from the announcements (k per
+/// rank), the fill-in measured on the previous step's sum (1, the worst case, before the first) and the
+/// <see cref="ExchangeCostFit"/>, packs the selection for the cheapest and runs it. The decision reads only data
+/// every rank shares — the announcements, a fill-in counted on a sum that is bitwise identical on every rank, and a
+/// fit fitted from max-over-ranks timings — so every rank chooses the same algorithm without a message of its own.
+/// <para>The allgather runs in int32:fp32, whose message length follows from k (header + 8k), so the k
+/// announcements give every rank's length and no second gather is needed; that is why auto takes no wire format.
+/// Packing the chosen algorithm happens inside Exchange (local, O(k)) and is counted as its encode time.</para>
+/// <para>Without a fit given, the first Exchange fits one (<see cref="ExchangeCalibration"/>, collective: every rank
+/// is in Exchange with the same announcements) at the mean announced k; <see cref="Calibrate"/> does it up front.</para>
+/// </summary>
+public sealed class AutoExchange : IGradientExchange
+{
+    readonly Communicator _comm;
+    readonly IGradientExchange[] _candidates; // in the fit's order
+    readonly double[] _predictions;
+    readonly int[] _counts, _translated;
+    readonly FillInCounter _fillIn;
+    GrowableBuffer<int> _indices;
+    GrowableBuffer<float> _values;
+    int _k, _chosen = -1;
+    bool _resetPending; // between an Exchange and its ResetOutput
+    ExchangeCostFit? _fit;
+
+    public AutoExchange(Communicator comm, int d, ExchangeCostFit? fit = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(d);
+        _comm = comm;
+        Dimension = d;
+        _candidates = ExchangeCostModel.Algorithms.Select(a => GradientExchanges.Create(a, comm, d, WireFormat.Default)).ToArray();
+        _predictions = new double[_candidates.Length];
+        _counts = new int[comm.Size];
+        _translated = new int[comm.Size];
+        _fillIn = new FillInCounter(d);
+        if (fit != null) Fit = fit;
+    }
+
+    public string Name => "auto";
+    public int Dimension { get; }
+    public Communicator Communicator => _comm;
+    public ReadOnlySpan<int> RankCounts => _counts;
+    public bool WroteAll => _chosen >= 0 && _candidates[_chosen].WroteAll;
+    public ReadOnlySpan<int> Touched => _chosen >= 0 ? _candidates[_chosen].Touched : [];
+
+    /// <summary>The cost fit the choice uses (null until given or calibrated). Must hold every algorithm and match this communicator.</summary>
+    public ExchangeCostFit? Fit
+    {
+        get => _fit;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Ranks != _comm.Size) throw new ArgumentException($"the cost fit is for {value.Ranks} ranks, the communicator has {_comm.Size}");
+            if (!value.Costs.Select(c => c.Algorithm).SequenceEqual(ExchangeCostModel.Algorithms))
+                throw new ArgumentException($"the cost fit must cover {string.Join(", ", ExchangeCostModel.Algorithms)} in that order");
+            _fit = value;
+        }
+    }
+
+    /// <summary>Collective: fits the cost of every algorithm on this communicator around k per rank.</summary>
+    public ExchangeCostFit Calibrate(int k, int repeats = ExchangeCalibration.DefaultRepeats) =>
+        Fit = ExchangeCalibration.Fit(_comm, Math.Max(1, Dimension), k, repeats);
+
+    /// <summary>
+    /// Test hook (check-sparse): the algorithm to run regardless of the prediction (null: the cheapest). Every rank
+    /// must set the same.
+    /// </summary>
+    public string? Force { get; set; }
+
+    /// <summary>The algorithm the last exchange ran ("allgather", "ssar-rd", ...; null before the first).</summary>
+    public string? LastChoice => _chosen >= 0 ? ExchangeCostModel.Algorithms[_chosen] : null;
+
+    /// <summary>The chosen algorithm's predicted seconds in the last exchange.</summary>
+    public double LastPredictedSeconds => _chosen >= 0 ? _predictions[_chosen] : double.NaN;
+
+    /// <summary>Every algorithm's predicted seconds in the last exchange, in <see cref="ExchangeCostModel.Algorithms"/> order.</summary>
+    public ReadOnlySpan<double> LastPredictions => _predictions;
+
+    /// <summary>The fill-in the last exchange's choice assumed (the one measured on the step before).</summary>
+    public double AssumedFillIn { get; private set; } = 1;
+
+    /// <summary>The fill-in of the last exchange's sum, nnz(sum) / Σk (NaN when every k was 0); the next choice reads it.</summary>
+    public double LastFillIn { get; private set; } = double.NaN;
+
+    /// <summary>Keeps a copy of the selection (checked: ascending, inside 0..d-1); the announcement is k.</summary>
+    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
+    {
+        if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
+        IndexCodec.CheckSelection(indices, Dimension);
+        indices.CopyTo(_indices.Get(indices.Length));
+        values.CopyTo(_values.Get(values.Length));
+        _k = indices.Length;
+        return _k;
+    }
+
+    public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
+    {
+        ExchangeChecks.Sum(sum, Dimension);
+        ExchangeChecks.Announcements(announcements, _comm.Size);
+        if (announcements[_comm.Rank] != _k) throw new ArgumentException($"this rank packed k = {_k} but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
+        // The next algorithm may add into the sum the last one wrote: it must be clean, whichever ran.
+        if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: auto's next algorithm may add into the sum");
+        announcements.CopyTo(_counts);
+        if (_fit == null)
+        {
+            long total = 0;
+            foreach (int k in announcements) total += k;
+            Calibrate((int)Math.Max(1, total / _comm.Size));
+        }
+
+        AssumedFillIn = double.IsNaN(LastFillIn) ? AssumedFillIn : LastFillIn;
+        var shape = ExchangeShape.Of(Dimension, announcements, AssumedFillIn);
+        int cheapest = _fit!.Cheapest(shape, _predictions);
+        _chosen = Force is string forced ? Array.IndexOf(ExchangeCostModel.Algorithms, forced) : cheapest;
+        if (_chosen < 0) throw new ArgumentException($"auto cannot force '{Force}'; known: {string.Join(", ", ExchangeCostModel.Algorithms)}");
+        var exchange = _candidates[_chosen];
+
+        long start = Stopwatch.GetTimestamp();
+        int mine = exchange.Pack(_indices.Array.AsSpan(0, _k), _values.Array.AsSpan(0, _k));
+        bool lengths = exchange is SparseAllgatherExchange;
+        for (int r = 0; r < _translated.Length; r++)
+            _translated[r] = lengths ? checked((int)ExchangeCostModel.AllgatherMessageBytes(announcements[r])) : announcements[r];
+        if (mine != _translated[_comm.Rank]) throw new InvalidOperationException($"{exchange.Name} announced {mine}, auto expected {_translated[_comm.Rank]}");
+        double packSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+
+        var result = exchange.Exchange(_translated, sum);
+        LastFillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, sum), shape.TotalK);
+        _resetPending = true;
+        return result with { EncodeSeconds = result.EncodeSeconds + packSeconds };
+    }
+
+    public void ResetOutput(Span<float> sum)
+    {
+        ExchangeChecks.Sum(sum, Dimension);
+        if (_chosen >= 0)
+        {
+            var last = _candidates[_chosen];
+            last.ResetOutput(sum);
+            // The dense allreduce leaves its sum for its own next exchange to overwrite; another algorithm adds into it.
+            if (last is DenseAllreduceExchange) sum.Clear();
+        }
+        _resetPending = false;
+    }
+}
