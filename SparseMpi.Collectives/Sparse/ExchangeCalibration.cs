@@ -27,7 +27,9 @@ public static class ExchangeCalibration
     /// The fit from samples at each of <paramref name="ks"/> (k per rank, of d) and one at <paramref name="middleK"/>/4 of d/4.
     /// Collective: every rank passes the same arguments.
     /// </summary>
-    public static ExchangeCostFit Fit(Communicator comm, int d, IReadOnlyList<int> ks, int middleK, int repeats = DefaultRepeats, ulong seed = 0xA07E)
+    /// <param name="algorithms">the exchanges to fit (default: the exact ones, <see cref="ExchangeCostModel.Algorithms"/>).</param>
+    public static ExchangeCostFit Fit(Communicator comm, int d, IReadOnlyList<int> ks, int middleK, int repeats = DefaultRepeats, ulong seed = 0xA07E,
+        IReadOnlyList<string>? algorithms = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
@@ -43,7 +45,7 @@ public static class ExchangeCalibration
         var indices = new int[maxK];
         var values = new float[maxK];
         var sum = new float[d];
-        foreach (string algorithm in ExchangeCostModel.Algorithms)
+        foreach (string algorithm in algorithms ?? ExchangeCostModel.Algorithms)
         {
             var x = new double[sizes.Count];
             var y = new double[sizes.Count];

@@ -38,6 +38,9 @@ public sealed class ExchangeCostFit
     public static ExchangeCostFit Uniform(int ranks, double alpha, double beta, IEnumerable<string>? algorithms = null) =>
         new(ranks, "given", (algorithms ?? ExchangeCostModel.Algorithms).Select(a => new AlgorithmCost(a, alpha * ExchangeCostModel.Latencies(a, ranks), beta)));
 
+    /// <summary>The same costs for <paramref name="algorithms"/> only, in their order (auto's fit: the exact exchanges).</summary>
+    public ExchangeCostFit Restrict(IEnumerable<string> algorithms) => new(Ranks, Source, algorithms.Select(CostOf));
+
     public bool Knows(string algorithm) => Array.FindIndex(_costs, c => c.Algorithm == algorithm) >= 0;
 
     public AlgorithmCost CostOf(string algorithm) =>

@@ -35,6 +35,13 @@ public static class ExchangeCostModel
     /// <summary>The exact exchanges the model (and <c>auto</c>) knows, in <see cref="GradientExchanges.Names"/> order.</summary>
     public static readonly string[] Algorithms = ["allgather", "allreduce", "ssar-rd", "ssar-split", "dsar-split"];
 
+    /// <summary>
+    /// Every exchange the model has a cost for: the exact ones and Ok-Topk's global top-k (which <c>auto</c> does
+    /// not choose: it changes the math). Modelled at its steady state: balanced regions, about k survivors, the
+    /// exact threshold's radix select amortised over the refresh period.
+    /// </summary>
+    public static readonly string[] Modelled = [.. Algorithms, "oktopk"];
+
     /// <summary>Bytes of a sparse allgather message of k pairs in the only format <c>auto</c> sends, int32:fp32 (header + 8k).</summary>
     public static long AllgatherMessageBytes(long k) => SparseHeader.Size + 8L * k;
 
@@ -55,6 +62,9 @@ public static class ExchangeCostModel
             "ssar-split" => 2.0 * log + 2.0 * (p - 1),
             // Alltoall of counts, alltoallv, ring allgatherv of d floats.
             "dsar-split" => log + 2.0 * (p - 1),
+            // Allgather of the P×P counts, pairwise alltoallv, allgather of the survivor counts, ring allgatherv; the
+            // radix select's 4 allreduces (2·log2 P each) every refresh period.
+            "oktopk" => 2.0 * log + 2.0 * (p - 1) + 8.0 * log / OkTopkExchange.DefaultRefreshPeriod,
             _ => throw Unknown(algorithm),
         };
     }
@@ -90,6 +100,14 @@ public static class ExchangeCostModel
             }
             case "dsar-split":
                 return Reduce(s, q) + 4 * d * q;
+            case "oktopk":
+            {
+                // The P×P counts; the reduce into balanced regions (Σk/P pairs per owner, (P-1)/P of them from
+                // others); about k survivors of the reduced sum gathered ((P-1)/P of them from others); the radix
+                // select's 4 rounds of a 1 KiB histogram, amortised.
+                double k = Math.Min(d, s.MaxK);
+                return 4.0 * p * (p - 1) + 8.0 * s.TotalK * q / p + 8.0 * k * q + 4 * 2 * q * 1024.0 / OkTopkExchange.DefaultRefreshPeriod;
+            }
             default:
                 throw Unknown(algorithm);
         }
@@ -127,5 +145,5 @@ public static class ExchangeCostModel
     static int FloorLog2(int p) => 31 - (int)uint.LeadingZeroCount((uint)p);
     static bool IsPowerOfTwo(int p) => (p & (p - 1)) == 0;
     static ArgumentException Unknown(string algorithm) =>
-        new($"no cost model for exchange '{algorithm}'; known: {string.Join(", ", Algorithms)}");
+        new($"no cost model for exchange '{algorithm}'; known: {string.Join(", ", Modelled)}");
 }

@@ -27,18 +27,25 @@ public sealed record CommBenchOptions(int D, IReadOnlyList<double> Densities, IR
         Overlap?.ToString("R", CultureInfo.InvariantCulture) ?? "independent",
         Network is var (a, b) ? $"{a:R},{b:R}" : "fit");
 
-    /// <summary>Parses <c>allgather,ssar-rd</c> or <c>all</c> (every exchange <c>--exchange</c> takes); null and a message on a bad list.</summary>
+    /// <summary>
+    /// Parses <c>allgather,ssar-rd</c> or <c>all</c> (the exact exchanges and auto; name <c>oktopk</c> besides, e.g.
+    /// <c>all,oktopk</c>); null and a message on a bad list.
+    /// </summary>
     public static IReadOnlyList<string>? ParseExchanges(string text, out string? problem)
     {
         problem = null;
-        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return GradientExchanges.Names;
         var list = new List<string>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             string name = part.ToLowerInvariant();
-            if (!GradientExchanges.Names.Contains(name))
+            if (name == "all")
             {
-                problem = $"--exchanges: '{part}' is not an exchange; valid: {string.Join(", ", GradientExchanges.Names)}, or 'all'";
+                foreach (string n in GradientExchanges.Names) if (!list.Contains(n)) list.Add(n);
+                continue;
+            }
+            if (!GradientExchanges.All.Contains(name))
+            {
+                problem = $"--exchanges: '{part}' is not an exchange; valid: {string.Join(", ", GradientExchanges.All)}, or 'all'";
                 return null;
             }
             if (!list.Contains(name)) list.Add(name);

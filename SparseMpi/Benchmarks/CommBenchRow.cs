@@ -22,6 +22,8 @@ public sealed record CommBenchRow
     public string? Chosen { get; init; }
     /// <summary>nnz of the sum / Σ over ranks of k, measured on the checked exchange (1/P: identical selections; 1: disjoint).</summary>
     public double FillIn { get; init; }
+    /// <summary>oktopk: the entries of the sum its global top-k applied in the checked exchange (about k); null for the exact exchanges.</summary>
+    public int? Applied { get; init; }
     /// <summary>The selections' shared fraction (--overlap); null for independent random selections.</summary>
     public double? Overlap { get; init; }
     /// <summary>

@@ -63,14 +63,16 @@ public sealed class CommBenchmark
         _zeroAllMs = MeasureZeroAll();
         var rows = new List<CommBenchRow>();
         int d = _options.D, p = _world.Size, r = _world.Rank;
+        // Ok-Topk gets a cost of its own when measured; auto chooses among the exact exchanges only.
+        string[] modelled = _options.ExchangeList.Contains("oktopk") ? ExchangeCostModel.Modelled : ExchangeCostModel.Algorithms;
         Fit = !_options.Predicts ? null
-            : _options.Network is var (alpha, beta) ? ExchangeCostFit.Uniform(p, alpha, beta)
+            : _options.Network is var (alpha, beta) ? ExchangeCostFit.Uniform(p, alpha, beta, modelled)
             : ExchangeCalibration.Fit(_world, d, _options.Densities.Select(x => SyntheticSparse.CountFor(d, x)).ToArray(),
-                SyntheticSparse.CountFor(d, _options.Densities[_options.Densities.Count / 2]));
+                SyntheticSparse.CountFor(d, _options.Densities[_options.Densities.Count / 2]), algorithms: modelled);
         var exchange = new SparseAllgatherExchange(_world, d, _options.Formats[0]);
         // One instance per exchange for the whole run: their buffers grow once, as in training.
         var others = _options.ExchangeList.Where(e => e != "allgather").ToDictionary(e => e,
-            e => e == GradientExchanges.Auto ? new AutoExchange(_world, d, Fit) : GradientExchanges.Create(e, _world, d, WireFormat.Default));
+            e => e == GradientExchanges.Auto ? new AutoExchange(_world, d, Fit?.Restrict(ExchangeCostModel.Algorithms)) : GradientExchanges.Create(e, _world, d, WireFormat.Default));
         foreach (double density in _options.Densities)
         {
             int k = SyntheticSparse.CountFor(d, density);
@@ -149,13 +151,14 @@ public sealed class CommBenchmark
             _resetSeconds = Stopwatch.GetElapsedTime(resetStart).TotalSeconds;
             return result;
         });
-        var (correct, fillIn, checkedResult) = VerifyWithinRounding(exchange, k);
+        var (correct, fillIn, checkedResult) = exchange is IGlobalTopKExchange topK ? VerifyGlobalTopK(topK, k) : VerifyWithinRounding(exchange, k);
+        int? applied = exchange is IGlobalTopKExchange ? _lastApplied : null;
         Span<double> bytes = [checkedResult.MessageBytes, checkedResult.BytesSent, checkedResult.BytesReceived];
         _world.Allreduce(bytes, ReduceOp.Sum);
         string? chosen = (exchange as AutoExchange)?.LastChoice;
         return new CommBenchRow
         {
-            Exchange = name, Chosen = chosen, FillIn = fillIn, Overlap = _options.Overlap,
+            Exchange = name, Chosen = chosen, FillIn = fillIn, Overlap = _options.Overlap, Applied = applied,
             MsPredicted = Predicted(chosen ?? name, k, fillIn),
             Ranks = p, D = d, Density = density, K = k,
             IndexFormat = "int32", ValueFormat = "fp32",
@@ -201,6 +204,50 @@ public sealed class CommBenchmark
         if (exchange is DenseAllreduceExchange) _sum.AsSpan().Clear();
         ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
         return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn, result);
+    }
+
+    /// <summary>
+    /// One untimed exchange of a global top-k exchange (oktopk), which applies only part of the sum: every applied
+    /// entry within the rounding bound of the rank-order reference, every other entry zero, at most 4k/3 applied
+    /// (its threshold band; exactly k when the threshold was exact), bitwise equal across ranks, a clean reset.
+    /// </summary>
+    (bool Correct, double FillIn, ExchangeResult Result) VerifyGlobalTopK(IGlobalTopKExchange exchange, int k)
+    {
+        int r = _world.Rank, p = _world.Size;
+        var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+        var magnitude = _magnitude!;
+        _reference.AsSpan().Clear();
+        magnitude.AsSpan().Clear();
+        for (int q = 0; q < p; q++)
+            for (int i = 0; i < k; i++)
+            {
+                int index = _indices[q][i];
+                _reference[index] += _values[q][i];
+                magnitude[index] += Math.Abs(_values[q][i]);
+            }
+        var applied = exchange.Applied;
+        _lastApplied = applied.Length;
+        bool ok = result.Completed && applied.Length <= k + k / 3 && (!exchange.LastThresholdExact || applied.Length == Math.Min(k, CountNonZero(_reference)));
+        double bound = 2.0 * p * Math.ScaleB(1.0, -24) * 1.001;
+        foreach (int i in applied)
+            ok &= magnitude[i] > 0 && Math.Abs(_sum[i] - _reference[i]) <= bound * magnitude[i];
+        long nnz = 0;
+        foreach (float v in _sum) if (v != 0f) nnz++;
+        ok &= nnz <= applied.Length;
+        bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
+        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * p);
+        exchange.ResetOutput(_sum);
+        ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
+        return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn, result);
+    }
+
+    int _lastApplied; // VerifyGlobalTopK's applied count (the reset clears the exchange's)
+
+    static int CountNonZero(ReadOnlySpan<float> values)
+    {
+        int n = 0;
+        foreach (float v in values) if (v != 0f) n++;
+        return n;
     }
 
     /// <summary>
