@@ -19,7 +19,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test cluster-test bench-cluster clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild bench-torch-vs-simd results-tables check-results-tables
+.PHONY: help deps build run test slurm-test cluster-test bench-cluster bench-collectives clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild bench-torch-vs-simd results-tables check-results-tables
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
@@ -27,6 +27,7 @@ help:
 	@echo "make slurm-test   the batch scripts in jobs/ under a throw-away one-node Slurm (needs root)"
 	@echo "make cluster-test   the multi-node tests on a cluster of network namespaces (scripts/cluster.sh; needs root)"
 	@echo "make bench-cluster   link check, bench-comm and train on 4 emulated nodes at 1 and 10 Gb/s vs one node"
+	@echo "make bench-collectives   every exchange (allgather, SparCML, Ok-Topk, auto) on 4 emulated nodes at 10 Gb/s, P = 4..32"
 	@echo "make bench-topk | bench-comm | bench-startup | bench-torch-vs-simd   kernel, collective, start-up and torch-kernel benchmarks (JSON into docs/results/)"
 	@echo "make results-tables | check-results-tables   the experiment tables from the runs committed in docs/results/*/runs/"
 	@echo "make experiment-topk | experiment-dynamic | experiment-hogwild   the experiments in docs/results/" 
@@ -72,6 +73,9 @@ bench-cluster: build
 # docs/results/kernels/bench-topk-<isa>-<n>.json; `make bench-topk ISAS=vector512 BENCH_RUNS=1` for one.
 ISAS ?= vector512 vector256 vector128
 BENCH_RUNS ?= 3
+bench-collectives: build
+	scripts/collectives-bench.sh
+
 bench-topk: build
 	@mkdir -p docs/results/kernels
 	@for isa in $(ISAS); do for n in $$(seq $(BENCH_RUNS)); do \
