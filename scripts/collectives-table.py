@@ -46,6 +46,9 @@ def main(directory):
         for line in link.splitlines()[-3:]:
             out.append(f"    {line}")
     out.append("")
+    findings = os.path.join(directory, "findings.md")
+    if os.path.exists(findings):  # the written reading of the rows, kept beside them
+        out.append(open(findings).read())
     keys = sorted({(r["ranks"], r.get("overlap"), r["density"]) for r in rows}, key=lambda k: (k[2], k[0], k[1] or 0))
     summary = []
     for p, overlap, density in keys:

@@ -411,6 +411,39 @@ public class HeadlineFigureTests
     }
 
     [Test]
+    public void CollectivesFigures()
+    {
+        string bullet = Bullet("Sparse exchanges on the emulated cluster");
+        var q = Quoted(bullet, @"at 32 ranks Ok-Topk's global top-k\s+\(`--exchange oktopk`\) is (\S+)x faster than the sparse allgather, and it moves (\S+) bytes per rank from 4\s+to 32 ranks, inside its bound of 6k\(P-1\)/P words \((\S+) bytes\)");
+        var auto = Quoted(bullet, @"`auto` took\s+(\S+)x the time of the best exact exchange");
+        const string command = "make bench-collectives";
+        var rows = Require("docs/results/collectives/bench-*.json", command)
+            .SelectMany(f => Json(f).EnumerateArray().Select(r => (File: f, Row: r))).ToList();
+        Assert.That(rows.All(r => r.Row.GetProperty("correct").GetBoolean()), "every committed bench-comm row checked correct");
+        string Name(JsonElement r) => r.GetProperty("exchange").GetString()!;
+        double Ms(JsonElement r) => r.GetProperty("ms_sparse").GetDouble();
+        var disjoint = rows.Where(r => r.Row.GetProperty("overlap").GetDouble() == 0 && r.Row.GetProperty("density").GetDouble() == 0.001).ToList();
+        var at32 = disjoint.Where(r => r.Row.GetProperty("ranks").GetInt32() == 32).Select(r => r.Row).ToList();
+        Figure("allgather / oktopk at 32 ranks", q[0], Ms(at32.Single(r => Name(r) == "allgather")) / Ms(at32.Single(r => Name(r) == "oktopk")),
+            "docs/results/collectives/bench-p32-overlap0-group1.json");
+        var oktopk = disjoint.Select(r => r.Row).Where(r => Name(r) == "oktopk").ToList();
+        Assert.That(oktopk.Select(r => r.GetProperty("ranks").GetInt32()).Order(), Is.EqualTo(new[] { 4, 8, 16, 32 }), "oktopk rows at 4, 8, 16, 32 ranks");
+        Range("oktopk bytes received per rank", q[1], oktopk.Select(r => Math.Round(r.GetProperty("bytes_sparse_received_per_rank").GetDouble())), "docs/results/collectives/bench-*.json");
+        Range("Ok-Topk's bound", q[2], oktopk.Select(r => 24.0 * r.GetProperty("k").GetInt32() * (r.GetProperty("ranks").GetInt32() - 1) / r.GetProperty("ranks").GetInt32()), "the bound");
+        foreach (var r in oktopk)
+            Assert.That(r.GetProperty("bytes_sparse_received_per_rank").GetDouble(), Is.LessThanOrEqualTo(24.0 * r.GetProperty("k").GetInt32() * (r.GetProperty("ranks").GetInt32() - 1) / r.GetProperty("ranks").GetInt32()), "within the bound");
+        // auto against the best exact exchange of the same (ranks, overlap, density), wherever the rows were launched.
+        string[] exact = ["allgather", "allreduce", "ssar-rd", "ssar-split", "dsar-split"];
+        var ratios = rows.Select(r => r.Row).Where(r => Name(r) == "auto").Select(a =>
+        {
+            var same = rows.Select(r => r.Row).Where(r => exact.Contains(Name(r)) && r.GetProperty("ranks").GetInt32() == a.GetProperty("ranks").GetInt32()
+                && r.GetProperty("overlap").GetDouble() == a.GetProperty("overlap").GetDouble() && r.GetProperty("density").GetDouble() == a.GetProperty("density").GetDouble());
+            return Ms(a) / same.Min(Ms);
+        });
+        Range("auto / best exact", auto[0], ratios, "docs/results/collectives/bench-*.json");
+    }
+
+    [Test]
     public void StartupFigure()
     {
         string bullet = Bullet("Start-up from");
