@@ -23,9 +23,8 @@ public sealed class AutoExchange : IGradientExchange
     readonly double[] _predictions;
     readonly int[] _counts, _translated;
     readonly FillInCounter _fillIn;
-    GrowableBuffer<int> _indices;
-    GrowableBuffer<float> _values;
-    int _k, _chosen = -1;
+    KeptSelection _selection; // from Pack to Exchange, packed there for the chosen algorithm
+    int _chosen = -1;
     bool _resetPending; // between an Exchange and its ResetOutput
     ExchangeCostFit? _fit;
 
@@ -89,21 +88,13 @@ public sealed class AutoExchange : IGradientExchange
     public double LastFillIn { get; private set; } = double.NaN;
 
     /// <summary>Keeps a copy of the selection (checked: ascending, inside 0..d-1); the announcement is k.</summary>
-    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
-    {
-        if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
-        IndexCodec.CheckSelection(indices, Dimension);
-        indices.CopyTo(_indices.Get(indices.Length));
-        values.CopyTo(_values.Get(values.Length));
-        _k = indices.Length;
-        return _k;
-    }
+    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values) => _selection.Keep(indices, values, Dimension);
 
     public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
         ExchangeChecks.Sum(sum, Dimension);
         ExchangeChecks.Announcements(announcements, _comm.Size);
-        if (announcements[_comm.Rank] != _k) throw new ArgumentException($"this rank packed k = {_k} but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
+        ExchangeChecks.AnnouncedK(announcements, _comm.Rank, _selection.K);
         // The next algorithm may add into the sum the last one wrote: it must be clean, whichever ran.
         if (_resetPending) throw new InvalidOperationException("ResetOutput(sum) must run between two exchanges: auto's next algorithm may add into the sum");
         announcements.CopyTo(_counts);
@@ -122,7 +113,7 @@ public sealed class AutoExchange : IGradientExchange
         var exchange = _candidates[_chosen];
 
         long start = Stopwatch.GetTimestamp();
-        int mine = exchange.Pack(_indices.Array.AsSpan(0, _k), _values.Array.AsSpan(0, _k));
+        int mine = exchange.Pack(_selection.Indices, _selection.Values);
         bool lengths = exchange is SparseAllgatherExchange;
         for (int r = 0; r < _translated.Length; r++)
             _translated[r] = lengths ? checked((int)ExchangeCostModel.AllgatherMessageBytes(announcements[r])) : announcements[r];
@@ -140,10 +131,7 @@ public sealed class AutoExchange : IGradientExchange
         ExchangeChecks.Sum(sum, Dimension);
         if (_chosen >= 0)
         {
-            var last = _candidates[_chosen];
-            last.ResetOutput(sum);
-            // The dense allreduce leaves its sum for its own next exchange to overwrite; another algorithm adds into it.
-            if (last is DenseAllreduceExchange) sum.Clear();
+            _candidates[_chosen].ResetToZero(sum); // the next step's algorithm may be another one, which adds into the sum
         }
         _resetPending = false;
     }

@@ -14,10 +14,7 @@ public sealed class DenseAllreduceExchange : IGradientExchange
 {
     readonly Communicator _comm;
     readonly int[] _counts;
-    // This rank's selection between Pack and Exchange (k entries; grows only when a larger k arrives).
-    GrowableBuffer<int> _indices;
-    GrowableBuffer<float> _values;
-    int _k;
+    KeptSelection _selection; // from Pack to Exchange
 
     public DenseAllreduceExchange(Communicator comm, int d)
     {
@@ -35,25 +32,17 @@ public sealed class DenseAllreduceExchange : IGradientExchange
     public ReadOnlySpan<int> Touched => [];
 
     /// <summary>Keeps a copy of the selection (checked: ascending, inside 0..d-1); the announcement is k.</summary>
-    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
-    {
-        if (indices.Length != values.Length) throw new ArgumentException($"the selection has {indices.Length} indices but {values.Length} values");
-        IndexCodec.CheckSelection(indices, Dimension);
-        indices.CopyTo(_indices.Get(indices.Length));
-        values.CopyTo(_values.Get(values.Length));
-        _k = indices.Length;
-        return _k;
-    }
+    public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values) => _selection.Keep(indices, values, Dimension);
 
     public ExchangeResult Exchange(ReadOnlySpan<int> announcements, Span<float> sum)
     {
         ExchangeChecks.Sum(sum, Dimension);
         ExchangeChecks.Announcements(announcements, _comm.Size);
-        if (announcements[_comm.Rank] != _k) throw new ArgumentException($"this rank packed k = {_k} but announcements[{_comm.Rank}] = {announcements[_comm.Rank]}");
+        ExchangeChecks.AnnouncedK(announcements, _comm.Rank, _selection.K);
         announcements.CopyTo(_counts);
         long start = Stopwatch.GetTimestamp();
         sum.Clear();
-        SparseScatter.Add(sum, _indices.Array.AsSpan(0, _k), _values.Array.AsSpan(0, _k));
+        SparseScatter.Add(sum, _selection.Indices, _selection.Values);
         double scatterSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         long reduce = Stopwatch.GetTimestamp();
         _comm.Allreduce(sum, ReduceOp.Sum);

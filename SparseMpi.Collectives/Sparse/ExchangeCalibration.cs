@@ -61,7 +61,7 @@ public static class ExchangeCalibration
                 var mineValues = values.AsSpan(0, sk);
                 SyntheticSparse.Fill(seed, (ulong)comm.Rank, sd, mine, mineValues);
                 var target = sum.AsSpan(0, sd);
-                target.Clear(); // the dense allreduce leaves its last sum behind; the others add into a zeroed one
+                target.Clear(); // the previous sample's algorithm may have been another one (or another length)
                 exchange.ExchangeAlone(mine, mineValues, target, announcements: announcements); // warm-up: buffers grown, code jitted
                 long nnz = counter.NonZeros(exchange, target);
                 exchange.ResetOutput(target);

@@ -13,6 +13,12 @@ internal static class ExchangeChecks
         if (announcements.Length != ranks) throw new ArgumentException($"{announcements.Length} announcements for {ranks} ranks");
     }
 
+    /// <summary>For the exchanges that announce k: this rank's announcement must be the k it packed.</summary>
+    public static void AnnouncedK(ReadOnlySpan<int> announcements, int rank, int k)
+    {
+        if (announcements[rank] != k) throw new ArgumentException($"this rank packed k = {k} but announcements[{rank}] = {announcements[rank]}");
+    }
+
     /// <summary>
     /// Zeroes what an exchange wrote: all of d when it wrote all (or touched more than d /
     /// <see cref="SparseAllgatherExchange.ClearAllDivisor"/> entries: one streaming memset beats scattered stores

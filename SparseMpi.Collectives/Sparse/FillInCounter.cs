@@ -48,7 +48,8 @@ public sealed class FillInCounter
         return n;
     }
 
-    static long CountNonZero(ReadOnlySpan<float> sum)
+    /// <summary>Entries of <paramref name="sum"/> other than ±0, in one vectorised pass.</summary>
+    public static long CountNonZero(ReadOnlySpan<float> sum)
     {
         long zeros = 0;
         int i = 0;

@@ -31,4 +31,16 @@ public static class GradientExchangeExtensions
             CommunicateSeconds = result.CommunicateSeconds + gatherSeconds,
         };
     }
+
+    /// <summary>
+    /// <see cref="IGradientExchange.ResetOutput"/>, then the sum all zero whatever the exchange: for a caller that
+    /// hands the sum to another exchange next (auto's next algorithm, the node hierarchy's next step, a benchmark's
+    /// next row), which adds into it. Only the dense allreduce's reset leaves its sum as it is (its own next
+    /// Exchange overwrites all of it); every other exchange's reset already zeroes what it wrote.
+    /// </summary>
+    public static void ResetToZero(this IGradientExchange exchange, Span<float> sum)
+    {
+        exchange.ResetOutput(sum);
+        if (exchange is DenseAllreduceExchange) sum.Clear();
+    }
 }

@@ -97,7 +97,7 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
     {
         ExchangeChecks.Sum(sum, Dimension);
         ExchangeChecks.Announcements(announcements, _world.Size);
-        if (announcements[_world.Rank] != _k) throw new ArgumentException($"this rank packed k = {_k} but announcements[{_world.Rank}] = {announcements[_world.Rank]}");
+        ExchangeChecks.AnnouncedK(announcements, _world.Rank, _k);
         announcements.CopyTo(_counts);
         long start = Stopwatch.GetTimestamp();
         var result = IsLeader ? Lead(announcements, sum) : Follow(sum);
@@ -241,14 +241,9 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
     public void ResetOutput(Span<float> sum)
     {
         ExchangeChecks.Sum(sum, Dimension);
-        // The leader's sum holds exactly what the inner exchange wrote; a follower's what the broadcast wrote. The
-        // dense allreduce leaves its sum as it is (it overwrites all of it); this exchange zeroes it on every rank alike.
-        if (_inner != null)
-        {
-            bool innerWroteAll = _inner.WroteAll;
-            _inner.ResetOutput(sum);
-            if (innerWroteAll) sum.Clear();
-        }
+        // The leader's sum holds exactly what the inner exchange wrote; a follower's what the broadcast wrote. Both
+        // end all zero, so every rank of a node is in the same state for the next exchange.
+        if (_inner != null) _inner.ResetToZero(sum);
         else ExchangeChecks.ClearWritten(sum, _wroteAll, Touched);
         _touchedCount = 0;
         _wroteAll = false;

@@ -13,6 +13,10 @@ namespace SparseMpi.Tests.Cluster;
 public class NodeFaultTests
 {
     const int StallTimeout = 10, AbortGrace = 10;
+    // How soon a job must end after the fault: the watchdog (timeout + its stagger of at most 1 s on 2 ranks + a
+    // poll), the job's grace for a launcher that cannot reach the lost node, its TERM-then-KILL 5 s, and slack for a
+    // loaded machine.
+    const int Bound = StallTimeout + 2 + AbortGrace + 5 + 20;
     EmulatedCluster _cluster = null!;
     string _outRoot = null!;
 
@@ -72,14 +76,11 @@ public class NodeFaultTests
         var cut = Stopwatch.StartNew();
         InNamespace($"smc-{_cluster.Id}-node2", "ip", "link", "set", "eth0", "down");
 
-        // Bound: the watchdog (timeout + its stagger of at most 1 s on 2 ranks + a poll), the job's grace for a
-        // launcher that cannot reach the cut node, its TERM-then-KILL 5 s, and slack for a loaded machine.
-        int bound = StallTimeout + 2 + AbortGrace + 5 + 20;
-        var r = job.WaitForExit(timeoutSeconds: bound + 30);
+        var r = job.WaitForExit(timeoutSeconds: Bound + 30);
         double seconds = cut.Elapsed.TotalSeconds;
         TestContext.Out.WriteLine($"the job ended {seconds:F1} s after the cut, exit code {r.ExitCode}");
         Assert.That(r.ExitCode, Is.Not.EqualTo(0), r.ToString());
-        Assert.That(seconds, Is.LessThan(bound), r.ToString());
+        Assert.That(seconds, Is.LessThan(Bound), r.ToString());
         string all = r.Stdout + r.Stderr;
         Assert.That(all, Does.Contain($"made no progress for").And.Contain($"(--stall-timeout {StallTimeout}); aborting the job"), r.ToString());
         Assert.That(all.Split('\n').Count(l => l.StartsWith("sparsempi: error:")), Is.EqualTo(1), "one line from the program: " + r);
@@ -105,12 +106,11 @@ public class NodeFaultTests
         Assert.That(list, Is.Not.Empty, "node 2 runs nothing");
         foreach (string pid in list) ScriptRunner.Run("kill", ["-KILL", pid.Trim()], timeoutSeconds: 10);
 
-        int bound = StallTimeout + 2 + AbortGrace + 5 + 20;
-        var r = job.WaitForExit(timeoutSeconds: bound + 30);
+        var r = job.WaitForExit(timeoutSeconds: Bound + 30);
         double seconds = killed.Elapsed.TotalSeconds;
         TestContext.Out.WriteLine($"the job ended {seconds:F1} s after node 2 was killed, exit code {r.ExitCode}\n{r}");
         Assert.That(r.ExitCode, Is.Not.EqualTo(0), r.ToString());
-        Assert.That(seconds, Is.LessThan(bound), r.ToString());
+        Assert.That(seconds, Is.LessThan(Bound), r.ToString());
         // The job's own line says the run failed; the launcher or the watchdog says why.
         Assert.That(r.Stdout + r.Stderr, Does.Contain("sparsempi-job: run in").And.Contain("failed with exit code"), r.ToString());
     }

@@ -151,7 +151,7 @@ public sealed class CommBenchmark
             _resetSeconds = Stopwatch.GetElapsedTime(resetStart).TotalSeconds;
             return result;
         });
-        var (correct, fillIn, checkedResult) = exchange is IGlobalTopKExchange topK ? VerifyGlobalTopK(topK, k) : VerifyWithinRounding(exchange, k);
+        var (correct, fillIn, checkedResult) = VerifyAgainstReference(exchange, k);
         int? applied = exchange is IGlobalTopKExchange ? _lastApplied : null;
         Span<double> bytes = [checkedResult.MessageBytes, checkedResult.BytesSent, checkedResult.BytesReceived];
         _world.Allreduce(bytes, ReduceOp.Sum);
@@ -177,9 +177,11 @@ public sealed class CommBenchmark
     /// One untimed exchange whose float additions may run in another order than rank order: every selected entry
     /// within the rounding bound of the rank-order reference (each of the two sums is within P·2^-24·Σ|v| of the
     /// exact one, as check-sparse bounds it), every other entry exactly zero, bitwise equal across ranks, and a
-    /// clean reset. True on every rank when it is so everywhere; the fill-in of the sum.
+    /// clean reset. A global top-k exchange (oktopk) applies only part of the sum: there every written entry within
+    /// the bound, every applied one too, at most 4k/3 applied (its threshold band; exactly k when the threshold was
+    /// exact) and nothing written outside them. True on every rank when it is so everywhere; the fill-in of the sum.
     /// </summary>
-    (bool Correct, double FillIn, ExchangeResult Result) VerifyWithinRounding(IGradientExchange exchange, int k)
+    (bool Correct, double FillIn, ExchangeResult Result) VerifyAgainstReference(IGradientExchange exchange, int k)
     {
         int r = _world.Rank, p = _world.Size;
         var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
@@ -195,60 +197,26 @@ public sealed class CommBenchmark
             }
         bool ok = result.Completed;
         double bound = 2.0 * p * Math.ScaleB(1.0, -24) * 1.001; // the 1.001: the magnitudes are float sums themselves
+        bool Within(int i) => magnitude[i] == 0 ? _sum[i] == 0f : Math.Abs(_sum[i] - _reference[i]) <= bound * magnitude[i];
+        var topK = exchange as IGlobalTopKExchange;
         for (int i = 0; i < _sum.Length && ok; i++)
-            ok = magnitude[i] == 0 ? _sum[i] == 0f : Math.Abs(_sum[i] - _reference[i]) <= bound * magnitude[i];
+            ok = (topK != null && _sum[i] == 0f) || Within(i); // a global top-k leaves the entries it dropped at zero
+        if (topK != null)
+        {
+            var applied = topK.Applied;
+            _lastApplied = applied.Length;
+            ok &= applied.Length <= k + k / 3 && FillInCounter.CountNonZero(_sum) <= applied.Length &&
+                  (!topK.LastThresholdExact || applied.Length == Math.Min(k, FillInCounter.CountNonZero(_reference)));
+            foreach (int i in applied) ok &= magnitude[i] > 0 && Within(i);
+        }
         bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
         double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * p);
-        exchange.ResetOutput(_sum);
-        // The dense allreduce leaves its sum for its own next exchange to overwrite; the next exchange here may add.
-        if (exchange is DenseAllreduceExchange) _sum.AsSpan().Clear();
+        exchange.ResetToZero(_sum); // the next row's exchange adds into it
         ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
         return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn, result);
     }
 
-    /// <summary>
-    /// One untimed exchange of a global top-k exchange (oktopk), which applies only part of the sum: every applied
-    /// entry within the rounding bound of the rank-order reference, every other entry zero, at most 4k/3 applied
-    /// (its threshold band; exactly k when the threshold was exact), bitwise equal across ranks, a clean reset.
-    /// </summary>
-    (bool Correct, double FillIn, ExchangeResult Result) VerifyGlobalTopK(IGlobalTopKExchange exchange, int k)
-    {
-        int r = _world.Rank, p = _world.Size;
-        var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
-        var magnitude = _magnitude!;
-        _reference.AsSpan().Clear();
-        magnitude.AsSpan().Clear();
-        for (int q = 0; q < p; q++)
-            for (int i = 0; i < k; i++)
-            {
-                int index = _indices[q][i];
-                _reference[index] += _values[q][i];
-                magnitude[index] += Math.Abs(_values[q][i]);
-            }
-        var applied = exchange.Applied;
-        _lastApplied = applied.Length;
-        bool ok = result.Completed && applied.Length <= k + k / 3 && (!exchange.LastThresholdExact || applied.Length == Math.Min(k, CountNonZero(_reference)));
-        double bound = 2.0 * p * Math.ScaleB(1.0, -24) * 1.001;
-        foreach (int i in applied)
-            ok &= magnitude[i] > 0 && Math.Abs(_sum[i] - _reference[i]) <= bound * magnitude[i];
-        long nnz = 0;
-        foreach (float v in _sum) if (v != 0f) nnz++;
-        ok &= nnz <= applied.Length;
-        bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
-        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * p);
-        exchange.ResetOutput(_sum);
-        ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
-        return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn, result);
-    }
-
-    int _lastApplied; // VerifyGlobalTopK's applied count (the reset clears the exchange's)
-
-    static int CountNonZero(ReadOnlySpan<float> values)
-    {
-        int n = 0;
-        foreach (float v in values) if (v != 0f) n++;
-        return n;
-    }
+    int _lastApplied; // VerifyAgainstReference's applied count of a global top-k exchange (the reset clears the exchange's)
 
     /// <summary>
     /// What the alternative to clearing only the touched entries would cost: zeroing all d floats of the sum

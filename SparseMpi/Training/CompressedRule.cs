@@ -43,6 +43,14 @@ public abstract class CompressedRule : IUpdateRule
 
     public ReadOnlySpan<long> KPerRank => _kPerRank;
 
+    /// <summary>
+    /// The fill-in is counted on every this-many-th step (the steps the metrics log, --log-every): it costs one more
+    /// O(Σk) pass over the sum, O(d) when the exchange wrote all of it, which only the logged records and the
+    /// summary's mean over them read. 1: every step.
+    /// </summary>
+    public int FillInEvery { get; init; } = 1;
+    long _step;
+
     public int Announcement { get; private set; }
 
     public double? RuleMsPerStep => _k.Filter is DynamicSparsity { Calls: > 0 } rule ? rule.Elapsed.TotalMilliseconds / rule.Calls : null;
@@ -73,6 +81,7 @@ public abstract class CompressedRule : IUpdateRule
         {
             int k = _k.KAt(step);
             if (_exchange is IGlobalTopKExchange global) global.TargetK = k; // k is what it keeps of the sum
+            _step = step;
             _selected = Select(model, (float)lr, k, step, _indices, _values, _k.Filter);
             // Packed here (timed as select) so the announcement can travel with the step's agreement.
             Announcement = _exchange.Pack(_indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
@@ -103,7 +112,7 @@ public abstract class CompressedRule : IUpdateRule
         stats.BytesReceived = result.BytesReceived;
 
         t = Stopwatch.GetTimestamp();
-        RecordChoiceAndFillIn(sum, ref stats); // O(Σk), or O(d) when the exchange wrote all of the sum: timed as apply
+        RecordChoiceAndFillIn(sum, ref stats); // timed as apply
         if (_exchange.WroteAll) ApplyAll(model, sum, _scale);
         else ApplyTouched(model, _exchange.Touched, sum, _scale); // O(k * P): only entries some rank sent
         if (_exchange is IGlobalTopKExchange global)
@@ -136,10 +145,11 @@ public abstract class CompressedRule : IUpdateRule
             stats.FillIn = double.IsNaN(auto.LastFillIn) ? null : auto.LastFillIn;
             return;
         }
+        stats.Exchange = _exchangeName;
+        if (_step % Math.Max(1, FillInEvery) != 0) return; // not a logged step: stats.FillIn stays null
         long total = 0;
         foreach (long k in _kPerRank) total += k;
         double fillIn = FillInCounter.FillIn(_fillIn!.NonZeros(_exchange, sum), total);
-        stats.Exchange = _exchangeName;
         stats.FillIn = double.IsNaN(fillIn) ? null : fillIn;
     }
 

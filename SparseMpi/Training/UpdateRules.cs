@@ -27,7 +27,7 @@ public static class UpdateRules
             memory.KeepSentMomentum(compressor.MaxSelected(k.MaxK));
         }
         else compressor = CreateCompressor(o, world.Rank);
-        return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), k);
+        return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), k) { FillInEvery = Math.Max(1, o.LogEvery) };
     }
 
     static IUpdateRule CreateTorch(Communicator world, SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost, torch.Device device)
@@ -39,7 +39,7 @@ public static class UpdateRules
             throw new UsageException($"--exchange {o.Exchange} has no torch kernel; use --device cpu (or --select-kernel simd)");
         IKSchedule k = CreateKSchedule(o, d, stepsPerEpoch, cost);
         var memory = new TorchErrorFeedback(d, device, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking, k.MaxK);
-        return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k);
+        return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k) { FillInEvery = Math.Max(1, o.LogEvery) };
     }
 
     /// <summary>
