@@ -6,7 +6,7 @@ namespace SparseMpi.Collectives.Sparse;
 /// <c>--exchange auto</c>: per step, the exact exchange with the least predicted time. It holds one instance of
 /// every algorithm the cost fit knows (<see cref="ExchangeCostModel.Algorithms"/>); <see cref="Pack"/> keeps this
 /// rank's selection and announces k; <see cref="Exchange"/> predicts every algorithm from the announcements (k per
-/// rank), the fill-in measured on the previous step's sum (1, the worst case, before the first) and the
+/// rank), the fill-in last counted (every <see cref="FillInEvery"/> exchanges; 1, the worst case, before the first) and the
 /// <see cref="ExchangeCostFit"/>, packs the selection for the cheapest and runs it. The decision reads only data
 /// every rank shares — the announcements, a fill-in counted on a sum that is bitwise identical on every rank, and a
 /// fit fitted from max-over-ranks timings — so every rank chooses the same algorithm without a message of its own.
@@ -25,6 +25,7 @@ public sealed class AutoExchange : IGradientExchange
     readonly FillInCounter _fillIn;
     KeptSelection _selection; // from Pack to Exchange, packed there for the chosen algorithm
     int _chosen = -1;
+    long _exchanges; // how many Exchange calls so far (the fill-in is counted on every FillInEvery-th, from the first)
     bool _resetPending; // between an Exchange and its ResetOutput
     ExchangeCostFit? _fit;
 
@@ -84,8 +85,27 @@ public sealed class AutoExchange : IGradientExchange
     /// <summary>The fill-in the last exchange's choice assumed (the one measured on the step before).</summary>
     public double AssumedFillIn { get; private set; } = 1;
 
-    /// <summary>The fill-in of the last exchange's sum, nnz(sum) / Σk (NaN when every k was 0); the next choice reads it.</summary>
+    /// <summary>
+    /// The fill-in of the last counted exchange's sum, nnz(sum) / Σk (NaN when every k was 0, or before the first
+    /// count); the next choice reads it.
+    /// </summary>
     public double LastFillIn { get; private set; } = double.NaN;
+
+    /// <summary>Whether the last exchange counted its fill-in (<see cref="FillInEvery"/>).</summary>
+    public bool FillInCounted { get; private set; }
+
+    /// <summary>
+    /// Count the fill-in on the first exchange and on every FillInEvery-th after it (1: every exchange). The count
+    /// is a random pass over the Σk received entries (or a pass over d where the algorithm wrote all of the sum),
+    /// as much as the allgather's own decode, and on an oversubscribed node every rank's CPU work queues for the
+    /// same cores. A gradient's fill-in drifts over many steps, so a count every few steps steers the choice as
+    /// well. Every rank must set the same.
+    /// </summary>
+    public int FillInEvery
+    {
+        get;
+        init { ArgumentOutOfRangeException.ThrowIfLessThan(value, 1); field = value; }
+    } = 16;
 
     /// <summary>Keeps a copy of the selection (checked: ascending, inside 0..d-1); the announcement is k.</summary>
     public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values) => _selection.Keep(indices, values, Dimension);
@@ -121,7 +141,8 @@ public sealed class AutoExchange : IGradientExchange
         double packSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
         var result = exchange.Exchange(_translated, sum);
-        LastFillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, sum), shape.TotalK);
+        FillInCounted = _exchanges++ % FillInEvery == 0;
+        if (FillInCounted) LastFillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, sum), shape.TotalK);
         _resetPending = true;
         return result with { EncodeSeconds = result.EncodeSeconds + packSeconds };
     }

@@ -51,6 +51,21 @@ public class AutoExchangeTrainingTests
     }
 
     [Test]
+    public void AutoCountsItsFillInOnTheLoggedStepsOnly()
+    {
+        // The count is a pass over the received entries; auto makes it every --log-every exchanges (step 0
+        // first), where the metrics record it, and steers by the last count in between.
+        using var run = new RunDirectory();
+        var r = ProgramRunner.Run($"train --exchange auto --density 0.01 --max-steps 10 --log-every 3 --out {run.Path}", 2);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        var records = File.ReadAllLines(run["metrics.jsonl"]).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.That(records.Select(x => (long)x["step"]!), Is.EqualTo(new long[] { 0, 3, 6, 9 }));
+        foreach (var record in records)
+            Assert.That((double)record["fill_in"]!, Is.InRange(0.5 - 1e-12, 1.0 + 1e-12), record.ToJsonString());
+        Assert.That((double)run.Summary()["fill_in_mean"]!, Is.EqualTo(records.Average(x => (double)x["fill_in"]!)).Within(1e-9));
+    }
+
+    [Test]
     public void EveryCompressedRunRecordsItsExchangeAndFillIn()
     {
         using var sparse = new RunDirectory();

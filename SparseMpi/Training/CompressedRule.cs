@@ -142,7 +142,7 @@ public abstract class CompressedRule : IUpdateRule
         {
             stats.Exchange = auto.LastChoice;
             stats.PredictedCommMs = 1e3 * auto.LastPredictedSeconds;
-            stats.FillIn = double.IsNaN(auto.LastFillIn) ? null : auto.LastFillIn;
+            stats.FillIn = auto.FillInCounted && !double.IsNaN(auto.LastFillIn) ? auto.LastFillIn : null;
             return;
         }
         stats.Exchange = _exchangeName;

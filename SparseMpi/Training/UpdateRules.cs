@@ -48,9 +48,12 @@ public static class UpdateRules
     /// </summary>
     static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d)
     {
-        var exchange = GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy), o.ThresholdRefresh);
-        if (exchange is AutoExchange auto) auto.Calibrate(o.DynamicK ? o.KMaxFor(d) : o.KFor(d));
-        return exchange;
+        if (o.Exchange != GradientExchanges.Auto) // auto with a hierarchy is refused with the options
+            return GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy), o.ThresholdRefresh);
+        // auto counts the fill-in it steers by on the logged steps, where the metrics record it (step 0 first).
+        var auto = new AutoExchange(world, d) { FillInEvery = Math.Max(1, o.LogEvery) };
+        auto.Calibrate(o.DynamicK ? o.KMaxFor(d) : o.KFor(d));
+        return auto;
     }
 
     static IKSchedule CreateKSchedule(SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
