@@ -4,7 +4,7 @@ namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
 /// <c>--exchange auto</c>: per step, the exact exchange with the least predicted time. It holds one instance of
-/// every algorithm the cost fit knows (<see cref="ExchangeCostModel.Algorithms"/>); <see cref="Pack"/> keeps this
+/// every algorithm the cost fit knows (<see cref="ExchangeCostModel.Algorithms"/>), made when first chosen; <see cref="Pack"/> keeps this
 /// rank's selection and announces k; <see cref="Exchange"/> predicts every algorithm from the announcements (k per
 /// rank), the fill-in last counted (every <see cref="FillInEvery"/> exchanges; 1, the worst case, before the first) and the
 /// <see cref="ExchangeCostFit"/>, packs the selection for the cheapest and runs it. The decision reads only data
@@ -19,7 +19,9 @@ namespace SparseMpi.Collectives.Sparse;
 public sealed class AutoExchange : IGradientExchange
 {
     readonly Communicator _comm;
-    readonly IGradientExchange[] _candidates; // in the fit's order
+    // In the fit's order; each made when first chosen, so the d-sized buffers of algorithms a run never picks
+    // (the dense allreduce's, dsar-split's) are never allocated.
+    readonly IGradientExchange?[] _candidates;
     readonly double[] _predictions;
     readonly int[] _counts, _translated;
     readonly FillInCounter _fillIn;
@@ -34,7 +36,7 @@ public sealed class AutoExchange : IGradientExchange
         ArgumentOutOfRangeException.ThrowIfNegative(d);
         _comm = comm;
         Dimension = d;
-        _candidates = ExchangeCostModel.Algorithms.Select(a => GradientExchanges.Create(a, comm, d, WireFormat.Default)).ToArray();
+        _candidates = new IGradientExchange?[ExchangeCostModel.Algorithms.Length];
         _predictions = new double[_candidates.Length];
         _counts = new int[comm.Size];
         _translated = new int[comm.Size];
@@ -46,8 +48,8 @@ public sealed class AutoExchange : IGradientExchange
     public int Dimension { get; }
     public Communicator Communicator => _comm;
     public ReadOnlySpan<int> RankCounts => _counts;
-    public bool WroteAll => _chosen >= 0 && _candidates[_chosen].WroteAll;
-    public ReadOnlySpan<int> Touched => _chosen >= 0 ? _candidates[_chosen].Touched : [];
+    public bool WroteAll => _chosen >= 0 && _candidates[_chosen]!.WroteAll;
+    public ReadOnlySpan<int> Touched => _chosen >= 0 ? _candidates[_chosen]!.Touched : [];
 
     /// <summary>The cost fit the choice uses (null until given or calibrated). Must hold every algorithm and match this communicator.</summary>
     public ExchangeCostFit? Fit
@@ -130,7 +132,7 @@ public sealed class AutoExchange : IGradientExchange
         int cheapest = _fit!.Cheapest(shape, _predictions);
         _chosen = Force is string forced ? Array.IndexOf(ExchangeCostModel.Algorithms, forced) : cheapest;
         if (_chosen < 0) throw new ArgumentException($"auto cannot force '{Force}'; known: {string.Join(", ", ExchangeCostModel.Algorithms)}");
-        var exchange = _candidates[_chosen];
+        var exchange = _candidates[_chosen] ??= GradientExchanges.Create(ExchangeCostModel.Algorithms[_chosen], _comm, Dimension, WireFormat.Default);
 
         long start = Stopwatch.GetTimestamp();
         int mine = exchange.Pack(_selection.Indices, _selection.Values);
@@ -152,7 +154,7 @@ public sealed class AutoExchange : IGradientExchange
         ExchangeChecks.Sum(sum, Dimension);
         if (_chosen >= 0)
         {
-            _candidates[_chosen].ResetToZero(sum); // the next step's algorithm may be another one, which adds into the sum
+            _candidates[_chosen]!.ResetToZero(sum); // the next step's algorithm may be another one, which adds into the sum
         }
         _resetPending = false;
     }
