@@ -17,14 +17,14 @@ public class BenchStepTests
 
     static JsonArray Rows(RunDirectory dir) => JsonNode.Parse(File.ReadAllText(dir["step.json"]))!.AsArray();
 
-    static void AssertCommonFields(JsonNode row, double computeMs)
+    static void AssertCommonFields(JsonNode row, double computeMs, int steps = 4)
     {
         Assert.That((string)row["note"]!, Does.Contain("what-if for the communication part, not training"));
         Assert.That((int)row["ranks"]!, Is.EqualTo(2));
         Assert.That((int)row["nodes"]!, Is.EqualTo(1));
         Assert.That(row["ranks_per_node"]!.AsArray().Select(x => (int)x!), Is.EqualTo(new[] { 2 }));
         Assert.That((int)row["d"]!, Is.EqualTo(D));
-        Assert.That((int)row["steps"]!, Is.EqualTo(4));
+        Assert.That((int)row["steps"]!, Is.EqualTo(steps));
         Assert.That((bool)row["identical_parameters"]!, Is.True);
         Assert.That(row["placement"]!["ranks"]!.AsArray(), Has.Count.EqualTo(2));
         foreach (string phase in Phases)
@@ -44,7 +44,8 @@ public class BenchStepTests
     public void TopKWithAllgatherAndSsarRdGivesRowsWithTheirBytes()
     {
         using var dir = new RunDirectory();
-        var r = ProgramRunner.Run($"bench-step -d {D} --density 0.01 --exchange allgather,ssar-rd --compute-ms 20 --steps 4 --warmup 1 --json {dir["step.json"]}", 2);
+        // Steps 1..5 timed: the fill-in is counted on step 5 (every StepBenchmark.FillInEvery steps).
+        var r = ProgramRunner.Run($"bench-step -d {D} --density 0.01 --exchange allgather,ssar-rd --compute-ms 20 --steps 5 --warmup 1 --json {dir["step.json"]}", 2);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
         Assert.That(r.Stdout, Does.Contain("what-if for the communication part, not training"));
         var rows = Rows(dir);
@@ -52,11 +53,12 @@ public class BenchStepTests
         const int k = 41; // round(4096 * 0.01)
         foreach (var row in rows)
         {
-            AssertCommonFields(row!, 20);
+            AssertCommonFields(row!, 20, steps: 5);
             Assert.That((int)row!["k"]!, Is.EqualTo(k));
             Assert.That((double)row["k_mean"]!, Is.EqualTo(k), "exact top-k sends k entries every step");
             Assert.That((double)row["density"]!, Is.EqualTo(0.01));
             Assert.That((string)row["compressor"]!, Is.EqualTo("topk"));
+            Assert.That((double)row["fill_in"]!, Is.InRange(0.5, 1.0), "nnz(sum) / 2k on 2 ranks");
         }
         // Allgather on 2 ranks: a rank sends its 4-byte length and its message (24-byte header + k int32/fp32 pairs).
         Assert.That((double)rows[0]!["bytes_sent_per_rank"]!, Is.EqualTo(4 + 24 + 8 * k));
@@ -75,6 +77,7 @@ public class BenchStepTests
         var row = Rows(dir).Single()!;
         AssertCommonFields(row, 10);
         Assert.That((string)row["exchange"]!, Is.EqualTo("dense-allreduce"));
+        Assert.That(row["fill_in"], Is.Null, "no selection to fill in");
         Assert.That((int)row["k"]!, Is.EqualTo(D));
         // Ring allreduce: 2 (P - 1) / P of the 4d bytes, so 4d on 2 ranks.
         Assert.That((double)row["bytes_sent_per_rank"]!, Is.EqualTo(4.0 * D));

@@ -30,8 +30,16 @@ public sealed record StepBenchRow
     public int K { get; init; }
     /// <summary>The mean over ranks and timed steps of the entries a rank actually sent.</summary>
     public double KMean { get; init; }
-    /// <summary>The exchange by name, or "dense-allreduce" for --compressor none.</summary>
+    /// <summary><see cref="Exchange"/> of --compressor none.</summary>
+    public const string DenseExchange = "dense-allreduce";
+
+    /// <summary>The exchange by name, or <see cref="DenseExchange"/> for --compressor none.</summary>
     public string Exchange { get; init; } = "";
+    /// <summary>
+    /// Mean fill-in nnz(sum) / Σk over the timed steps that counted it (the training rule counts it every
+    /// <see cref="StepBenchmark.FillInEvery"/> steps); null for dense, or when no timed step counted it.
+    /// </summary>
+    public double? FillIn { get; init; }
     public string WireFormat { get; init; } = "";
     public double ComputeMsAsked { get; init; }
     public int Steps { get; init; }

@@ -23,6 +23,9 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
 
     const int Phases = 6; // compute, select, wait, comm, apply, step
 
+    /// <summary>Steps between two fill-in counts (a pass over the sum's entries; training counts on its logged steps).</summary>
+    public const int FillInEvery = 5;
+
     readonly Communicator _world = mpi.World;
 
     public List<StepBenchRow> Run()
@@ -32,7 +35,7 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
         using var model = FlatModel.Synthetic(options.D);
         var times = new double[Phases * options.Steps];
         var rows = new List<StepBenchRow>();
-        var cases = options.Dense ? [("dense-allreduce", 1.0)] : options.Exchanges.SelectMany(e => options.Densities.Select(x => (e, x))).ToList();
+        var cases = options.Dense ? [(StepBenchRow.DenseExchange, 1.0)] : options.Exchanges.SelectMany(e => options.Densities.Select(x => (e, x))).ToList();
         foreach (var (exchange, density) in cases)
         {
             model.ParameterSpan.Clear();
@@ -41,7 +44,8 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
             using IUpdateRule rule = UpdateRules.Create(_world, config, options.D, options.Steps + options.Warmup, cost,
                 DevicePlacement.Resolve("cpu", "simd", options.Compressor));
             var step = new SyncStep(_world, rule);
-            double bytesSent = 0, bytesReceived = 0, kSum = 0;
+            double bytesSent = 0, bytesReceived = 0, kSum = 0, fillInSum = 0;
+            int fillIns = 0;
             _world.Barrier(); // every rank starts the case together; the steps themselves have no barrier, as in training
             for (int s = 0; s < options.Warmup + options.Steps; s++)
             {
@@ -53,6 +57,7 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
                 bytesSent += stats.BytesSent;
                 bytesReceived += stats.BytesReceived;
                 kSum += stats.K;
+                if (stats.FillIn is double f) { fillInSum += f; fillIns++; } // the same on every rank: counted on the shared sum
             }
             bool identical = _world.AllEqual((long)model.ParameterHash());
             _world.Allreduce<double>(times, ReduceOp.Max); // one collective for all steps, after the timing
@@ -64,7 +69,7 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
             {
                 Ranks = _world.Size, Nodes = placement.Nodes, RanksPerNode = placement.RanksPerNode, D = options.D,
                 Compressor = options.Compressor, Density = options.Dense ? 1 : density, K = options.Dense ? options.D : config.KFor(options.D),
-                KMean = totals[2] / perRankStep, Exchange = exchange,
+                KMean = totals[2] / perRankStep, Exchange = exchange, FillIn = fillIns > 0 ? fillInSum / fillIns : null,
                 WireFormat = options.Dense || exchange == "allreduce" ? "dense fp32" : exchange == "allgather" ? options.Format.ToString() : "int32:fp32",
                 ComputeMsAsked = options.ComputeMs, Steps = options.Steps, Warmup = options.Warmup,
                 MsCompute = Spread(0), MsSelect = Spread(1), MsWait = Spread(2), MsComm = Spread(3), MsApply = Spread(4), MsStep = Spread(5),
@@ -98,7 +103,7 @@ public sealed class StepBenchmark(MpiRuntime mpi, StepBenchOptions options)
         Model = "synthetic", Compressor = options.Compressor, Density = density, ErrorFeedback = true, MomentumMasking = true,
         Momentum = StepBenchOptions.Momentum, Lr = StepBenchOptions.Lr, Seed = (long)options.Seed, WireFormat = options.Format,
         Exchange = options.Dense ? "allgather" : exchange, KRule = "fixed", CostModel = "payload",
-        HeaderBytes = 28, PacketBytes = 1500, PacketHeaderBytes = 64,
+        HeaderBytes = 28, PacketBytes = 1500, PacketHeaderBytes = 64, LogEvery = FillInEvery,
     };
 
     static PhaseSpread SpreadOf(ReadOnlySpan<double> values)
