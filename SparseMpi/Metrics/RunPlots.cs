@@ -54,6 +54,7 @@ public static class RunPlots
             written.Add(Save(Lines(runs, "k sent per step (rank 0)", "step", "k",
                 r => r.Steps.Select(s => ((double)s.Step, (double)s.K)), logX: false, logY: true), outDir, prefix + "k_over_steps.png"));
         }
+        if (AssumptionPlots.Any(runs)) written.AddRange(AssumptionPlots.Write(runs, outDir, prefix)); // train --log-assumption
         return written;
     }
 

@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using SparseMpi.Tests.Support;
+
+namespace SparseMpi.Tests.Cli;
+
+/// <summary>
+/// train --log-assumption under real mpiexec: the assumption's fields on the measured (logged) steps only, null on
+/// the others and without the option; the extra collectives on those steps only (counted, collectives_per_step);
+/// the same parameters as without it; xi = 0 on one rank; and the refusals.
+/// </summary>
+[TestFixture, Category("mpi")]
+public class AssumptionLoggingTests
+{
+    static List<JsonNode> Records(RunDirectory run) => File.ReadAllLines(run["metrics.jsonl"]).Select(l => JsonNode.Parse(l)!).ToList();
+
+    [Test]
+    public void MeasuredOnLoggedStepsOnlyAndChangesNoParameter()
+    {
+        using var on = new RunDirectory();
+        using var off = new RunDirectory();
+        const int steps = 8, every = 3; // records at steps 0, 3, 6 (measured) and 7 (the run's last, not a multiple)
+        var a = ProgramRunner.Run($"train --density 0.01 --max-steps {steps} --log-every {every} --log-assumption true --out {on.Path}", 2);
+        Assert.That(a.ExitCode, Is.EqualTo(0), a.ToString());
+        var b = ProgramRunner.Run($"train --density 0.01 --max-steps {steps} --log-every {every} --out {off.Path}", 2);
+        Assert.That(b.ExitCode, Is.EqualTo(0), b.ToString());
+
+        var s = on.Summary();
+        long d = (long)s["d"]!;
+        var records = Records(on);
+        Assert.That(records.Select(r => (long)r["step"]!), Is.EqualTo(new long[] { 0, 3, 6, 7 }));
+        foreach (var r in records)
+        {
+            if ((long)r["step"]! % every != 0)
+            {
+                foreach (string f in new[] { "topk_residual_ratio", "randomk_bound", "xi" })
+                {
+                    Assert.That(r.AsObject().ContainsKey(f), $"{f} is written (null) on every record");
+                    Assert.That(r[f], Is.Null, r.ToJsonString());
+                }
+                continue;
+            }
+            long k = (long)r["k"]!;
+            double bound = (double)r["randomk_bound"]!, ratio = (double)r["topk_residual_ratio"]!, xi = (double)r["xi"]!;
+            Assert.That(bound, Is.EqualTo(Math.Sqrt(1 - (double)k / d)).Within(1e-12), r.ToJsonString());
+            Assert.That(ratio, Is.GreaterThan(0).And.LessThanOrEqualTo(bound + 1e-9), r.ToJsonString());
+            Assert.That(xi, Is.GreaterThan(0).And.LessThan(2), "two ranks with different data select differently: " + r.ToJsonString());
+        }
+        // Two collectives a step (agreement, exchange) plus two on each of the 3 measured steps (the ratio's max, the mean acc).
+        Assert.That((double)s["collectives_per_step"]!, Is.EqualTo((2.0 * steps + 2 * 3) / steps).Within(1e-12));
+        Assert.That((double)off.Summary()["collectives_per_step"]!, Is.EqualTo(2.0).Within(1e-12));
+        Assert.That((string)s["parameter_hash"]!, Is.EqualTo((string)off.Summary()["parameter_hash"]!), "measuring changes nothing");
+        foreach (var r in Records(off)) Assert.That(r["xi"], Is.Null, "off by default");
+    }
+
+    [Test]
+    public void XiIsZeroOnOneRank()
+    {
+        using var run = new RunDirectory();
+        var r = ProgramRunner.Run($"train --density 0.001 --max-steps 4 --log-every 1 --log-assumption true --error-feedback false --out {run.Path}", 1);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        var records = Records(run);
+        Assert.That(records, Has.Count.EqualTo(4));
+        foreach (var x in records)
+        {
+            Assert.That((double)x["xi"]!, Is.Zero, "mean acc = acc and mean TopK(acc) = TopK(acc): " + x.ToJsonString());
+            Assert.That((double)x["topk_residual_ratio"]!, Is.GreaterThan(0).And.LessThan((double)x["randomk_bound"]!));
+        }
+    }
+
+    [TestCase("--log-assumption true --compressor none", "--log-assumption measures a compressor's accumulator")]
+    [TestCase("--log-assumption true --compressor topk-approx", "--compressor topk-approx selects other entries")]
+    [TestCase("--log-assumption true --exchange oktopk", "--exchange oktopk applies a global top-k")]
+    [TestCase("--log-assumption true --k-rule dynamic", "--k-rule dynamic chooses k per rank")]
+    [TestCase("--log-assumption true --select-kernel torch", "the torch kernel keeps it on the device")]
+    [TestCase("--log-assumption yes", "--log-assumption must be true or false (got 'yes')")]
+    public void Refused(string options, string expected) =>
+        BadInputTests.AssertOneLineError(ProgramRunner.Run($"train --max-steps 2 {options}", 2, timeoutSeconds: 60), expected);
+}

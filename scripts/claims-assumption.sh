@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The convergence assumption of top-k SGD (Alistarh et al. 2018), measured during training (results and commands:
+# docs/results/claims/assumption/README.md): the MLP on Fashion-MNIST, 4 ranks, top-k at densities 0.01, 0.001 and
+# 0.0001, error feedback on and off, EPOCHS epochs each, with --log-assumption (topk_residual_ratio, randomk_bound
+# and xi every LOG_EVERY steps). Each run's summary.json, metrics.jsonl and launch.cmd are copied to OUT/runs; the
+# plots come from the plot verb (assumption_*.png) and the table from scripts/claims-assumption-table.py.
+# On a cluster node: set MPIEXEC (e.g. MPIEXEC="srun --mpi=pmix") and RANKS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RANKS=${RANKS:-4}
+EPOCHS=${EPOCHS:-1}
+LOG_EVERY=${LOG_EVERY:-5}
+DENSITIES=${DENSITIES:-0.01 0.001 0.0001}
+RUNS=${RUNS:-runs/claims-assumption}
+OUT=${OUT:-docs/results/claims/assumption}
+MPIEXEC=${MPIEXEC:-mpiexec --oversubscribe --bind-to none}
+BIN=${BIN:-bin/sparsempi}
+PARTS=${PARTS:-train report}
+export TERM=dumb OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mkdir -p "$RUNS" "$OUT/runs"
+
+names=()
+for density in $DENSITIES; do
+  for ef in true false; do names+=("d$density-ef$ef"); done
+done
+
+if [[ " $PARTS " == *" train "* ]]; then
+  for density in $DENSITIES; do
+    for ef in true false; do
+      dir="d$density-ef$ef"
+      cmd=($MPIEXEC -n "$RANKS" "$BIN" train --model mlp --compressor topk --density "$density" --error-feedback "$ef"
+           --epochs "$EPOCHS" --log-every "$LOG_EVERY" --log-assumption true --seed 1 --out "$RUNS/$dir")
+      echo "== $dir: ${cmd[*]}"
+      rm -rf "$RUNS/$dir"
+      "${cmd[@]}" | tail -n 1
+      mkdir -p "$OUT/runs/$dir"
+      cp "$RUNS/$dir/summary.json" "$RUNS/$dir/metrics.jsonl" "$RUNS/$dir/evaluations.jsonl" "$OUT/runs/$dir/"
+      echo "${cmd[*]}" > "$OUT/runs/$dir/launch.cmd"
+    done
+  done
+fi
+
+if [[ " $PARTS " == *" report "* ]]; then
+  dirs=(); labels=()
+  for n in "${names[@]}"; do dirs+=("$OUT/runs/$n"); labels+=("$n"); done
+  "$BIN" plot "${dirs[@]}" --labels "$(IFS=,; echo "${labels[*]}")" --title "Alistarh et al.'s assumption" --prefix assumption_ --out "$OUT/plots"
+  python3 scripts/claims-assumption-table.py "${dirs[@]}" > "$OUT/table.md"
+fi
