@@ -32,7 +32,7 @@ public class AssumptionLoggingTests
         {
             if ((long)r["step"]! % every != 0)
             {
-                foreach (string f in new[] { "topk_residual_ratio", "randomk_bound", "xi" })
+                foreach (string f in new[] { "topk_residual_ratio", "randomk_bound", "xi", "xi_topk" })
                 {
                     Assert.That(r.AsObject().ContainsKey(f), $"{f} is written (null) on every record");
                     Assert.That(r[f], Is.Null, r.ToJsonString());
@@ -44,6 +44,7 @@ public class AssumptionLoggingTests
             Assert.That(bound, Is.EqualTo(Math.Sqrt(1 - (double)k / d)).Within(1e-12), r.ToJsonString());
             Assert.That(ratio, Is.GreaterThan(0).And.LessThanOrEqualTo(bound + 1e-9), r.ToJsonString());
             Assert.That(xi, Is.GreaterThan(0).And.LessThan(2), "two ranks with different data select differently: " + r.ToJsonString());
+            Assert.That((double)r["xi_topk"]!, Is.GreaterThan(xi), "||TopK(mean)|| < ||mean|| at density 0.01: " + r.ToJsonString());
         }
         // Two collectives a step (agreement, exchange) plus two on each of the 3 measured steps (the ratio's max, the mean acc).
         Assert.That((double)s["collectives_per_step"]!, Is.EqualTo((2.0 * steps + 2 * 3) / steps).Within(1e-12));
@@ -63,6 +64,7 @@ public class AssumptionLoggingTests
         foreach (var x in records)
         {
             Assert.That((double)x["xi"]!, Is.Zero, "mean acc = acc and mean TopK(acc) = TopK(acc): " + x.ToJsonString());
+            Assert.That((double)x["xi_topk"]!, Is.Zero, x.ToJsonString());
             Assert.That((double)x["topk_residual_ratio"]!, Is.GreaterThan(0).And.LessThan((double)x["randomk_bound"]!));
         }
     }

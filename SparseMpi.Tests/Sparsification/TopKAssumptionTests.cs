@@ -35,6 +35,10 @@ public class TopKAssumptionTests
         var (top, _) = TopK(mean, 1);
         Assert.That(top, Is.EqualTo(new[] { 3 }));
         Assert.That(TopKAssumption.Xi(mean, top, sum, 0.5), Is.EqualTo(Math.Sqrt(1.25 / 9.5)).Within(1e-15));
+        var divergence = TopKAssumption.Divergence(mean, top, sum, 0.5);
+        Assert.That(divergence.Difference, Is.EqualTo(Math.Sqrt(1.25)).Within(1e-15));
+        Assert.That(divergence.TopKNorm, Is.EqualTo(2.5).Within(1e-15));
+        Assert.That(divergence.XiOfTopK, Is.EqualTo(Math.Sqrt(1.25) / 2.5).Within(1e-15), "relative to ||TopK(mean)||");
         // Disjoint selections that miss the mean's top entirely: TopK(mean) = (0, 0, 0, 2.5), sum / 2 = (1.5, 1, 0, 0).
         Assert.That(TopKAssumption.Xi(mean, top, [3, 2, 0, 0], 0.5), Is.EqualTo(Math.Sqrt((2.25 + 1 + 6.25) / 9.5)).Within(1e-15));
         Assert.That(TopKAssumption.Xi(new float[4], [], new float[4], 0.5), Is.NaN, "a zero mean has no xi");
@@ -60,8 +64,9 @@ public class TopKAssumptionTests
         var (meanTop, _) = TopK(mean, k);
         double xi = TopKAssumption.Xi(mean, meanTop, sum, 1.0 / ranks);
         // P = 1, or a power of two, rounds nothing; P = 3 may round the mean and the sum / P differently in the last bit.
-        if ((ranks & (ranks - 1)) == 0) Assert.That(xi, Is.Zero);
-        else Assert.That(xi, Is.LessThan(1e-6));
+        double xiTopK = TopKAssumption.Divergence(mean, meanTop, sum, 1.0 / ranks).XiOfTopK;
+        if ((ranks & (ranks - 1)) == 0) Assert.That(new[] { xi, xiTopK }, Is.All.Zero);
+        else Assert.That(new[] { xi, xiTopK }, Is.All.LessThan(1e-6));
     }
 
     [Test]

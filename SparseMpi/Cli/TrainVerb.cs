@@ -61,7 +61,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("log-every", Default = 10, HelpText = "Write a metrics record every this many steps.")]
     public int LogEvery { get; set; } = 10;
 
-    [Option("log-assumption", Default = "false", HelpText = "true: on every --log-every step, measure the convergence assumption of top-k SGD (Alistarh et al. 2018): ||acc - TopK(acc)|| / ||acc|| (largest over ranks) beside sqrt(1 - k/d), and xi = ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc|| (metrics.jsonl: topk_residual_ratio, randomk_bound, xi). Costs a dense allreduce of d floats on those steps only.")]
+    [Option("log-assumption", Default = "false", HelpText = "true: on every --log-every step, measure the convergence assumption of top-k SGD (Alistarh et al. 2018): ||acc - TopK(acc)|| / ||acc|| (largest over ranks) beside sqrt(1 - k/d), and xi = ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc|| (metrics.jsonl: topk_residual_ratio, randomk_bound, xi, and xi_topk: the same difference / ||TopK(mean acc)||). Costs a dense allreduce of d floats on those steps only.")]
     public string LogAssumption { get; set; } = "false";
 
     [Option("eval-every", Default = 0L, HelpText = "Also evaluate the test set every this many steps (0: only at epoch ends). Each evaluation is a line of evaluations.jsonl with its step and wall seconds; its time is on the run's wall clock but in no step phase.")]

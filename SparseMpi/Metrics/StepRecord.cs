@@ -51,4 +51,6 @@ public sealed class StepRecord
     public double? RandomkBound { get; set; }
     /// <summary>--log-assumption: ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc|| (mean over ranks); null otherwise.</summary>
     public double? Xi { get; set; }
+    /// <summary>--log-assumption: the same difference / ||TopK(mean acc)|| (how far the applied update is from a single machine's top-k); null otherwise.</summary>
+    public double? XiTopk { get; set; }
 }

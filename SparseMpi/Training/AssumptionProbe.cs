@@ -33,7 +33,7 @@ public sealed class AssumptionProbe
     /// <paramref name="sentIndices"/>/<paramref name="sentValues"/>: what it sent (acc's entries, an exact top-k);
     /// <paramref name="sum"/>: the exchange's sum of every rank's selection, all d entries. Writes the step's
     /// <see cref="StepStats.TopKResidualRatio"/> (the largest over ranks), <see cref="StepStats.RandomKBound"/> and
-    /// <see cref="StepStats.Xi"/>.
+    /// <see cref="StepStats.Xi"/> (and <see cref="StepStats.XiOfTopK"/>).
     /// </summary>
     public void Measure(ReadOnlySpan<float> residual, ReadOnlySpan<int> sentIndices, ReadOnlySpan<float> sentValues,
         ReadOnlySpan<float> sum, ref StepStats stats)
@@ -53,7 +53,8 @@ public sealed class AssumptionProbe
         int top = k == 0 ? 0 : _topK.Select(_mean, k, 0, _topIndices, _topValues);
         stats.TopKResidualRatio = worst;
         stats.RandomKBound = TopKAssumption.RandomKBound(k, d);
-        double xi = TopKAssumption.Xi(_mean, _topIndices.AsSpan(0, top), sum, 1.0 / _world.Size);
-        stats.Xi = double.IsNaN(xi) ? null : xi;
+        var divergence = TopKAssumption.Divergence(_mean, _topIndices.AsSpan(0, top), sum, 1.0 / _world.Size);
+        stats.Xi = double.IsNaN(divergence.Xi) ? null : divergence.Xi;
+        stats.XiOfTopK = double.IsNaN(divergence.XiOfTopK) ? null : divergence.XiOfTopK;
     }
 }

@@ -26,4 +26,6 @@ public struct StepStats
     public double? RandomKBound;
     /// <summary>--log-assumption, on a logged step: ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc||; else null.</summary>
     public double? Xi;
+    /// <summary>--log-assumption, on a logged step: the same difference / ||TopK(mean acc)||; else null.</summary>
+    public double? XiOfTopK;
 }

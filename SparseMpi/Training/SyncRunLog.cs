@@ -104,7 +104,7 @@ public sealed class SyncRunLog : IDisposable
                 CostPayloadBits = _cost.PayloadBits, CostPacketBits = _cost.PacketBits, CostMpiSeconds = _cost.MpiSeconds,
                 WallSeconds = WallSeconds,
                 Exchange = stats.Exchange, PredictedCommMs = stats.PredictedCommMs, FillIn = stats.FillIn,
-                TopkResidualRatio = stats.TopKResidualRatio, RandomkBound = stats.RandomKBound, Xi = stats.Xi,
+                TopkResidualRatio = stats.TopKResidualRatio, RandomkBound = stats.RandomKBound, Xi = stats.Xi, XiTopk = stats.XiOfTopK,
             };
             _metrics!.Write(record);
             _tensorBoard!.Step(record);

@@ -36,26 +36,33 @@ public static class TopKAssumption
     }
 
     /// <summary>
-    /// <c>||TopK(mean) - sum * invRanks|| / ||mean||</c>, the assumption's xi. <paramref name="mean"/>: the mean of
-    /// the ranks' accumulators (all d entries); <paramref name="meanTopK"/>: the indices of its top-k, ascending (as the selection kernel writes them);
-    /// <paramref name="sum"/>: the sum of the ranks' selections, dense (zero where no rank sent), so
-    /// <c>sum * invRanks</c> is mean TopK(acc). One pass over d. NaN when the mean is 0.
+    /// <c>||TopK(mean) - sum * invRanks|| / ||mean||</c>, the assumption's xi (<see cref="Divergence"/>).
+    /// NaN when the mean is 0.
     /// </summary>
-    public static double Xi(ReadOnlySpan<float> mean, ReadOnlySpan<int> meanTopK, ReadOnlySpan<float> sum, double invRanks)
+    public static double Xi(ReadOnlySpan<float> mean, ReadOnlySpan<int> meanTopK, ReadOnlySpan<float> sum, double invRanks) =>
+        Divergence(mean, meanTopK, sum, invRanks).Xi;
+
+    /// <summary>
+    /// The three norms of xi. <paramref name="mean"/>: the mean of the ranks' accumulators (all d entries);
+    /// <paramref name="meanTopK"/>: the indices of its top-k, ascending (as the selection kernel writes them);
+    /// <paramref name="sum"/>: the sum of the ranks' selections, dense (zero where no rank sent), so
+    /// <c>sum * invRanks</c> is mean TopK(acc). One pass over d.
+    /// </summary>
+    public static TopKDivergence Divergence(ReadOnlySpan<float> mean, ReadOnlySpan<int> meanTopK, ReadOnlySpan<float> sum, double invRanks)
     {
         if (mean.Length != sum.Length) throw new ArgumentException($"the mean has {mean.Length} entries but the sum has {sum.Length}");
-        double meanSq = 0, diffSq = 0;
+        double meanSq = 0, topSq = 0, diffSq = 0;
         int next = 0; // meanTopK is ascending: one merged pass, so equal vectors give exactly 0 (no cancellation)
         for (int i = 0; i < mean.Length; i++)
         {
             double m = mean[i], s = sum[i] * invRanks;
             meanSq += m * m;
             double top = 0;
-            if (next < meanTopK.Length && meanTopK[next] == i) { top = m; next++; }
+            if (next < meanTopK.Length && meanTopK[next] == i) { top = m; next++; topSq += m * m; }
             diffSq += (top - s) * (top - s);
         }
         if (next != meanTopK.Length) throw new ArgumentException("the top-k indices must be ascending, distinct and in 0..d-1", nameof(meanTopK));
-        return meanSq > 0 ? Math.Sqrt(diffSq / meanSq) : double.NaN;
+        return new TopKDivergence(Math.Sqrt(diffSq), Math.Sqrt(meanSq), Math.Sqrt(topSq));
     }
 
     static double SquaredNorm(ReadOnlySpan<float> x)
@@ -64,4 +71,17 @@ public static class TopKAssumption
         foreach (float v in x) s += (double)v * v;
         return s;
     }
+}
+
+/// <summary>
+/// <c>||TopK(mean acc) - mean TopK(acc)||</c> (<see cref="Difference"/>) and the two norms it is read against:
+/// <see cref="Xi"/> relative to <c>||mean acc||</c> (the assumption as logged), <see cref="XiOfTopK"/> relative to
+/// <c>||TopK(mean acc)||</c>, the update a single machine would apply: at a small density TopK(mean acc) holds a small
+/// share of <c>||mean acc||</c>, so xi is small however different the two selections are, and this one says how far
+/// the applied update is from the ideal one. Each NaN when its norm is 0.
+/// </summary>
+public readonly record struct TopKDivergence(double Difference, double MeanNorm, double TopKNorm)
+{
+    public double Xi => MeanNorm > 0 ? Difference / MeanNorm : double.NaN;
+    public double XiOfTopK => TopKNorm > 0 ? Difference / TopKNorm : double.NaN;
 }
