@@ -20,12 +20,12 @@ def row(d):
     xi = [r["xi"] for r in m]
     xt = [r["xi_topk"] for r in m]
     f = lambda v: f"{min(v):.3f} / {statistics.median(v):.3f} / {max(v):.3f} / {v[-1]:.3f}"
-    return (f"| {s['density']:g} | {str(s['error_feedback']).lower()} | {s['k']} | {s['steps']} | {s['test_accuracy']:.4f} "
+    return (f"| {s['ranks']} | {s['density']:.3g} | {str(s['error_feedback']).lower()} | {s['k']} | {s['steps']} | {s['test_accuracy']:.4f} "
             f"| {max(ratio):.5f} | {m[0]['randomk_bound']:.5f} | {above} of {len(m)} | {f(xi)} | {f(xt)} |")
 
 
-print("| density | error feedback | k | steps | test accuracy | max ratio | sqrt(1-k/d) | steps above it "
+print("| ranks | k/d | error feedback | k | steps | test accuracy | max ratio | sqrt(1-k/d) | steps above it "
       "| xi min / median / max / last | xi_topk min / median / max / last |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for d in sys.argv[1:]:
     print(row(d))

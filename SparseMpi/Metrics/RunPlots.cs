@@ -201,7 +201,8 @@ public static class RunPlots
         >= 1e9 => $"{v / 1e9:0.#}G",
         >= 1e6 => $"{v / 1e6:0.#}M",
         >= 1e3 => $"{v / 1e3:0.#}k",
-        _ => $"{v:0.##}",
+        >= 0.01 => $"{v:0.##}",
+        _ => v.ToString("0.#e0", System.Globalization.CultureInfo.InvariantCulture), // 0.001 read as "0" before
     };
 
     /// <summary>Renders to PNG in memory and writes it atomically.</summary>
