@@ -51,6 +51,34 @@ public class AssumptionLoggingTests
         Assert.That((double)off.Summary()["collectives_per_step"]!, Is.EqualTo(2.0).Within(1e-12));
         Assert.That((string)s["parameter_hash"]!, Is.EqualTo((string)off.Summary()["parameter_hash"]!), "measuring changes nothing");
         foreach (var r in Records(off)) Assert.That(r["xi"], Is.Null, "off by default");
+
+        // The plot verb draws the assumption for runs that measured it, and not for others.
+        using var plots = new RunDirectory();
+        var p = ProgramRunner.Run($"plot {on.Path} --out {plots.Path}/with", launcher: Launcher.None);
+        Assert.That(p.ExitCode, Is.EqualTo(0), p.ToString());
+        foreach (string png in new[] { "topk_residual_ratio.png", "xi.png", "xi_topk.png" })
+            Assert.That(new FileInfo(plots[$"with/{png}"]).Length, Is.GreaterThan(1000), png);
+        var q = ProgramRunner.Run($"plot {off.Path} --out {plots.Path}/without", launcher: Launcher.None);
+        Assert.That(q.ExitCode, Is.EqualTo(0), q.ToString());
+        Assert.That(File.Exists(plots["without/xi.png"]), Is.False);
+    }
+
+    [Test]
+    public void XiIsTheSameWhicheverExactExchangeSums()
+    {
+        // mean TopK(acc) is the exchange's sum / P: every exact exchange gives it (in another order of additions),
+        // so step 0, where every rank's accumulator is the same in both runs, measures the same xi.
+        var xi = new Dictionary<string, double>();
+        foreach (string exchange in new[] { "allgather", "ssar-rd", "allreduce" })
+        {
+            using var run = new RunDirectory();
+            var r = ProgramRunner.Run($"train --exchange {exchange} --max-steps 1 --log-assumption true --out {run.Path}", 3);
+            Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+            xi[exchange] = (double)Records(run)[0]["xi"]!;
+        }
+        Assert.That(xi["allgather"], Is.GreaterThan(0));
+        Assert.That(xi["ssar-rd"], Is.EqualTo(xi["allgather"]).Within(1e-6).Percent);
+        Assert.That(xi["allreduce"], Is.EqualTo(xi["allgather"]).Within(1e-6).Percent);
     }
 
     [Test]
