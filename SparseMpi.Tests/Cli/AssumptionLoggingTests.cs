@@ -19,8 +19,8 @@ public class AssumptionLoggingTests
         using var on = new RunDirectory();
         using var off = new RunDirectory();
         const int steps = 8, every = 3; // records at steps 0, 3, 6 (measured) and 7 (the run's last, not a multiple)
-        var a = ProgramRunner.Run($"train --density 0.01 --max-steps {steps} --log-every {every} --log-assumption true --out {on.Path}", 2);
-        Assert.That(a.ExitCode, Is.EqualTo(0), a.ToString());
+        var run1 = ProgramRunner.Run($"train --density 0.01 --max-steps {steps} --log-every {every} --log-assumption true --out {on.Path}", 2);
+        Assert.That(run1.ExitCode, Is.EqualTo(0), run1.ToString());
         var b = ProgramRunner.Run($"train --density 0.01 --max-steps {steps} --log-every {every} --out {off.Path}", 2);
         Assert.That(b.ExitCode, Is.EqualTo(0), b.ToString());
 
@@ -50,6 +50,15 @@ public class AssumptionLoggingTests
         Assert.That((double)s["collectives_per_step"]!, Is.EqualTo((2.0 * steps + 2 * 3) / steps).Within(1e-12));
         Assert.That((double)off.Summary()["collectives_per_step"]!, Is.EqualTo(2.0).Within(1e-12));
         Assert.That((string)s["parameter_hash"]!, Is.EqualTo((string)off.Summary()["parameter_hash"]!), "measuring changes nothing");
+        var measured = records.Where(r => r["xi"] != null).ToList();
+        var a = s["assumption"]!;
+        Assert.That((long)a["measured_steps"]!, Is.EqualTo(3));
+        Assert.That((long)a["steps_above_randomk_bound"]!, Is.Zero);
+        Assert.That((double)a["topk_residual_ratio_max"]!, Is.EqualTo(measured.Max(r => (double)r["topk_residual_ratio"]!)));
+        Assert.That((double)a["xi_max"]!, Is.EqualTo(measured.Max(r => (double)r["xi"]!)));
+        Assert.That((double)a["xi_mean"]!, Is.EqualTo(measured.Average(r => (double)r["xi"]!)).Within(1e-12));
+        Assert.That((double)a["xi_topk_mean"]!, Is.EqualTo(measured.Average(r => (double)r["xi_topk"]!)).Within(1e-12));
+        Assert.That(off.Summary()["assumption"], Is.Null);
         foreach (var r in Records(off)) Assert.That(r["xi"], Is.Null, "off by default");
 
         // The plot verb draws the assumption for runs that measured it, and not for others.
