@@ -19,7 +19,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test cluster-test bench-cluster bench-collectives clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild bench-torch-vs-simd results-tables check-results-tables
+.PHONY: help deps build run test slurm-test cluster-test bench-cluster bench-collectives clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild experiment-assumption bench-torch-vs-simd results-tables check-results-tables
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
@@ -30,7 +30,7 @@ help:
 	@echo "make bench-collectives   every exchange (allgather, SparCML, Ok-Topk, auto) on 4 emulated nodes at 10 Gb/s, P = 4..32"
 	@echo "make bench-topk | bench-comm | bench-startup | bench-torch-vs-simd   kernel, collective, start-up and torch-kernel benchmarks (JSON into docs/results/)"
 	@echo "make results-tables | check-results-tables   the experiment tables from the runs committed in docs/results/*/runs/"
-	@echo "make experiment-topk | experiment-dynamic | experiment-hogwild   the experiments in docs/results/" 
+	@echo "make experiment-topk | experiment-dynamic | experiment-hogwild | experiment-assumption   the experiments in docs/results/" 
 	@echo "make deps | build | clean"
 
 deps:
@@ -112,6 +112,11 @@ experiment-dynamic: build
 experiment-hogwild: build
 	@scripts/deps.sh python3   # its table script (scripts/hogwild-table.py)
 	MPIEXEC="$(MPIEXEC)" RANKS=$(RANKS) scripts/experiment-hogwild.sh
+
+# Alistarh et al.'s assumption measured during training with --log-assumption (docs/results/claims/assumption/README.md).
+experiment-assumption: build
+	@scripts/deps.sh python3   # its table script (scripts/claims-assumption-table.py)
+	MPIEXEC="$(MPIEXEC)" RANKS=$(RANKS) EPOCHS=2 scripts/claims-assumption.sh
 
 # The experiment tables regenerated from the runs committed under docs/results/*/runs/ alone (no metrics.jsonl):
 # results-tables rewrites them, check-results-tables diffs them against the committed ones.

@@ -97,6 +97,25 @@ public static class OptionTables
             When((TrainVerb v) => v.Exchange != GradientExchanges.Auto,
                 "--hierarchy node runs one chosen exchange among node leaders; --exchange auto's start-up fit and per-step choice are not combined with it yet",
                 "--hierarchy node --exchange auto", "--hierarchy node --exchange ssar-split"))
+        // The assumption compares the exchange's sum / P (mean TopK(acc)) with TopK(mean acc) for one k, from the
+        // host memory: it needs an exact top-k, the same k on every rank, an exchange that applies the whole sum
+        // (Ok-Topk applies a global top-k of it, another quantity), and the accumulator on the host.
+        .Only("log-assumption",
+            When((TrainVerb v) => !v.Dense,
+                "--log-assumption measures a compressor's accumulator; --compressor none has none (dense training is one MPI_Allreduce)",
+                "--log-assumption true --compressor none", "--log-assumption true"),
+            When((TrainVerb v) => v.Compressor == "topk",
+                v => $"--log-assumption compares the accumulator with its exact top-k; --compressor {v.Compressor} selects other entries (use topk)",
+                "--log-assumption true --compressor randomk", "--log-assumption true --compressor topk"),
+            When((TrainVerb v) => !v.DynamicK,
+                "--log-assumption takes the top-k of the mean accumulator for the one k every rank sent; --k-rule dynamic chooses k per rank",
+                "--log-assumption true --k-rule dynamic", "--log-assumption true"),
+            When((TrainVerb v) => v.Exchange != "oktopk",
+                "--log-assumption compares TopK(mean acc) with the applied mean of the ranks' top-k; --exchange oktopk applies a global top-k of that sum instead",
+                "--log-assumption true --exchange oktopk", "--log-assumption true --exchange ssar-rd"),
+            When((TrainVerb v) => !(v.SelectKernel == "torch" || v.Device == "cuda"),
+                "--log-assumption reads the accumulator on the host; the torch kernel keeps it on the device (use --device cpu or --select-kernel simd)",
+                "--log-assumption true --select-kernel torch", "--log-assumption true --select-kernel simd"))
         .Only("k-rule",
             When((TrainVerb v) => !v.Dense,
                 "--k-rule chooses a compressor's k; --compressor none sends every entry", "--k-rule dynamic --compressor none", "--k-rule dynamic"),

@@ -61,6 +61,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("log-every", Default = 10, HelpText = "Write a metrics record every this many steps.")]
     public int LogEvery { get; set; } = 10;
 
+    [Option("log-assumption", Default = "false", HelpText = "true: on every --log-every step, measure the convergence assumption of top-k SGD (Alistarh et al. 2018): ||acc - TopK(acc)|| / ||acc|| (largest over ranks) beside sqrt(1 - k/d), and xi = ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc|| (metrics.jsonl: topk_residual_ratio, randomk_bound, xi, and xi_topk: the same difference / ||TopK(mean acc)||). Costs a dense allreduce of d floats on those steps only.")]
+    public string LogAssumption { get; set; } = "false";
+
     [Option("eval-every", Default = 0L, HelpText = "Also evaluate the test set every this many steps (0: only at epoch ends). Each evaluation is a line of evaluations.jsonl with its step and wall seconds; its time is on the run's wall clock but in no step phase.")]
     public long EvalEvery { get; set; }
 
@@ -102,6 +105,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (Epochs < 1) return $"--epochs must be at least 1 (got {Epochs})";
         if (MaxSteps < 0) return $"--max-steps must not be negative (got {MaxSteps})";
         if (LogEvery < 1) return $"--log-every must be at least 1 (got {LogEvery})";
+        if (LogAssumption is not ("true" or "false")) return $"--log-assumption must be true or false (got '{LogAssumption}')";
         if (EvalEvery < 0) return $"--eval-every must not be negative (got {EvalEvery})";
         if (CheckpointEvery < 0) return $"--checkpoint-every must not be negative (got {CheckpointEvery})";
         if (ValidateCompression() is string compressionProblem) return compressionProblem;
@@ -131,7 +135,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     {
         Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy, ThresholdRefresh = ThresholdRefresh,
         KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
-        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery, EvalEvery = EvalEvery,
+        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery, LogAssumption = LogAssumption == "true", EvalEvery = EvalEvery,
         CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,
     });
 

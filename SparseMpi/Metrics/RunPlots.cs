@@ -54,6 +54,7 @@ public static class RunPlots
             written.Add(Save(Lines(runs, "k sent per step (rank 0)", "step", "k",
                 r => r.Steps.Select(s => ((double)s.Step, (double)s.K)), logX: false, logY: true), outDir, prefix + "k_over_steps.png"));
         }
+        if (AssumptionPlots.Any(runs)) written.AddRange(AssumptionPlots.Write(runs, outDir, prefix)); // train --log-assumption
         return written;
     }
 
@@ -200,7 +201,8 @@ public static class RunPlots
         >= 1e9 => $"{v / 1e9:0.#}G",
         >= 1e6 => $"{v / 1e6:0.#}M",
         >= 1e3 => $"{v / 1e3:0.#}k",
-        _ => $"{v:0.##}",
+        >= 0.01 => $"{v:0.##}",
+        _ => v.ToString("0.#e0", System.Globalization.CultureInfo.InvariantCulture), // 0.001 read as "0" before
     };
 
     /// <summary>Renders to PNG in memory and writes it atomically.</summary>

@@ -65,6 +65,8 @@ public sealed class RunSummary : TrainingSummary
     public SortedDictionary<string, long> ExchangeChosen { get; set; } = [];
     /// <summary>Mean over this process's steps of nnz(sum) / Σk (null when no step had a sparse sum).</summary>
     public double? FillInMean { get; set; }
+    /// <summary>With --log-assumption: Alistarh et al.'s assumption over the measured steps; else null.</summary>
+    public AssumptionSummary? Assumption { get; set; }
     /// <summary>With --exchange auto: the per-algorithm costs it fitted at start-up; else null.</summary>
     public List<ExchangeCostRow>? ExchangeCostFit { get; set; }
     public double WallSeconds { get; set; }

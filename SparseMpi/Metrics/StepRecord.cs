@@ -43,4 +43,14 @@ public sealed class StepRecord
     public double? PredictedCommMs { get; set; }
     /// <summary>nnz of the summed update / Σ over ranks of k (1/P: identical selections; 1: disjoint); null for dense training.</summary>
     public double? FillIn { get; set; }
+    /// <summary>
+    /// --log-assumption (Alistarh et al.'s assumption, measured on the logged steps; null otherwise, JSONL only):
+    /// the largest ||acc - TopK(acc)|| / ||acc|| over ranks, beside random-k's sqrt(1 - k/d).
+    /// </summary>
+    public double? TopkResidualRatio { get; set; }
+    public double? RandomkBound { get; set; }
+    /// <summary>--log-assumption: ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc|| (mean over ranks); null otherwise.</summary>
+    public double? Xi { get; set; }
+    /// <summary>--log-assumption: the same difference / ||TopK(mean acc)|| (how far the applied update is from a single machine's top-k); null otherwise.</summary>
+    public double? XiTopk { get; set; }
 }

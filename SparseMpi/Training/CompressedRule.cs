@@ -51,6 +51,16 @@ public abstract class CompressedRule : IUpdateRule
     public int FillInEvery { get; init; } = 1;
     long _step;
 
+    /// <summary>
+    /// --log-assumption: measures the convergence assumption on the same steps as the fill-in (the logged ones),
+    /// from this rule's accumulator and the exchange's sum; null: off (no extra collective on any step).
+    /// </summary>
+    public AssumptionProbe? Assumption { get; init; }
+
+    /// <summary>This rank's error-feedback memory after its selection, on the host (only the host rule has one there).</summary>
+    protected virtual ReadOnlySpan<float> HostResidual =>
+        throw new NotSupportedException("--log-assumption reads the accumulator on the host; this rule keeps it on its device");
+
     public int Announcement { get; private set; }
 
     public double? RuleMsPerStep => _k.Filter is DynamicSparsity { Calls: > 0 } rule ? rule.Elapsed.TotalMilliseconds / rule.Calls : null;
@@ -113,6 +123,13 @@ public abstract class CompressedRule : IUpdateRule
 
         t = Stopwatch.GetTimestamp();
         RecordChoiceAndFillIn(sum, ref stats); // timed as apply
+        double msProbe = 0;
+        if (Assumption != null && _step % Math.Max(1, FillInEvery) == 0) // before the sum is applied and cleared
+        {
+            long p = Stopwatch.GetTimestamp();
+            Assumption.Measure(HostResidual, _indices.AsSpan(0, _selected), _values.AsSpan(0, _selected), sum, ref stats);
+            msProbe = Stopwatch.GetElapsedTime(p).TotalMilliseconds; // a measurement, not part of the step: left out of apply
+        }
         if (_exchange.WroteAll) ApplyAll(model, sum, _scale);
         else ApplyTouched(model, _exchange.Touched, sum, _scale); // O(k * P): only entries some rank sent
         if (_exchange is IGlobalTopKExchange global)
@@ -123,7 +140,7 @@ public abstract class CompressedRule : IUpdateRule
         }
         _exchange.ResetOutput(sum);
         AfterApply();
-        stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds - msProbe;
     }
 
     /// <summary>

@@ -28,6 +28,8 @@ public sealed class SparsifiedRule : CompressedRule
 
     protected override Span<float> Sum => _sum;
 
+    protected override ReadOnlySpan<float> HostResidual => _memory.Residual;
+
     protected override int Select(FlatModel model, float lr, int k, long step, Span<int> indices, Span<float> values, ISelectionFilter? filter) =>
         _memory.Step(model.GradientSpan, lr, _compressor, k, step, indices, values, filter);
 

@@ -20,4 +20,12 @@ public struct StepStats
     public double? PredictedCommMs;
     /// <summary>nnz(sum) / Σk of this step's exchange (null for the dense rules or when every k was 0).</summary>
     public double? FillIn;
+    /// <summary>--log-assumption, on a logged step: the largest ||acc - TopK(acc)|| / ||acc|| over ranks; else null.</summary>
+    public double? TopKResidualRatio;
+    /// <summary>--log-assumption, on a logged step: sqrt(1 - k/d), random-k's expected residual ratio; else null.</summary>
+    public double? RandomKBound;
+    /// <summary>--log-assumption, on a logged step: ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc||; else null.</summary>
+    public double? Xi;
+    /// <summary>--log-assumption, on a logged step: the same difference / ||TopK(mean acc)||; else null.</summary>
+    public double? XiOfTopK;
 }

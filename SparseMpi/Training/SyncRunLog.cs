@@ -34,6 +34,7 @@ public sealed class SyncRunLog : IDisposable
     readonly PhaseTotals _phase = new();
     readonly KStatistics _kStats = new();
     readonly ExchangeStatistics _exchanges = new();
+    readonly AssumptionStatistics _assumption = new();
     long _cumulativeBytes, _collectives, _steps;
     double _lastPrint, _lossOfLastStep = double.NaN, _startupSeconds = double.NaN, _firstStepUnixTime = double.NaN;
 
@@ -90,6 +91,7 @@ public sealed class SyncRunLog : IDisposable
         _cost.Add(kPerRank);
         _lossOfLastStep = s.MeanLoss;
         _exchanges.Add(stats.Exchange, stats.FillIn);
+        _assumption.Add(stats);
         if (!_root) return;
 
         long done = step + 1, total = TotalSteps;
@@ -104,6 +106,7 @@ public sealed class SyncRunLog : IDisposable
                 CostPayloadBits = _cost.PayloadBits, CostPacketBits = _cost.PacketBits, CostMpiSeconds = _cost.MpiSeconds,
                 WallSeconds = WallSeconds,
                 Exchange = stats.Exchange, PredictedCommMs = stats.PredictedCommMs, FillIn = stats.FillIn,
+                TopkResidualRatio = stats.TopKResidualRatio, RandomkBound = stats.RandomKBound, Xi = stats.Xi, XiTopk = stats.XiOfTopK,
             };
             _metrics!.Write(record);
             _tensorBoard!.Step(record);
@@ -183,6 +186,7 @@ public sealed class SyncRunLog : IDisposable
         s.Exchange = _options.Dense ? null : _options.Exchange;
         s.ExchangeChosen = _exchanges.Counts;
         s.FillInMean = _exchanges.MeanFillIn;
+        s.Assumption = _assumption.Summary;
         s.ExchangeCostFit = rule is CompressedRule { Exchange: AutoExchange { Fit: { } autoFit } } ? ExchangeCostRow.Of(autoFit) : null;
         s.WallSeconds = WallSeconds;
         s.StartupSeconds = _startupSeconds;

@@ -86,6 +86,9 @@ public sealed class SyncConfig : TrainingConfig
     public double? MpiAlpha { get; set; }
     public double? MpiBeta { get; set; }
     public int LogEvery { get; set; }
+    /// <summary>--log-assumption: measure Alistarh et al.'s assumption on the logged steps (<see cref="AssumptionProbe"/>).
+    /// Not part of <see cref="MathConfiguration()"/>: it changes no parameter.</summary>
+    public bool LogAssumption { get; set; }
     /// <summary>Evaluate the test set every this many steps as well as at epoch ends (0: only at epoch ends).</summary>
     public long EvalEvery { get; set; }
     public long CheckpointEvery { get; set; }

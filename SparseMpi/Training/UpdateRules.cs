@@ -27,7 +27,11 @@ public static class UpdateRules
             memory.KeepSentMomentum(compressor.MaxSelected(k.MaxK));
         }
         else compressor = CreateCompressor(o, world.Rank);
-        return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), k) { FillInEvery = Math.Max(1, o.LogEvery) };
+        return new SparsifiedRule(world, d, compressor, memory, CreateExchange(world, o, d), k)
+        {
+            FillInEvery = Math.Max(1, o.LogEvery),
+            Assumption = o.LogAssumption ? new AssumptionProbe(world, d, compressor.MaxSelected(k.MaxK)) : null,
+        };
     }
 
     static IUpdateRule CreateTorch(Communicator world, SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost, torch.Device device)
@@ -37,6 +41,8 @@ public static class UpdateRules
             throw new UsageException($"--compressor {o.Compressor} has no torch kernel"); // DevicePlacement refuses it first
         if (o.GlobalTopK) // OptionTables refuses the explicit combinations; this catches --device auto landing on CUDA
             throw new UsageException($"--exchange {o.Exchange} has no torch kernel; use --device cpu (or --select-kernel simd)");
+        if (o.LogAssumption) // OptionTables refuses the explicit combinations; this catches --device auto landing on CUDA
+            throw new UsageException("--log-assumption reads the accumulator on the host; the torch kernel keeps it on the device (use --device cpu or --select-kernel simd)");
         IKSchedule k = CreateKSchedule(o, d, stepsPerEpoch, cost);
         var memory = new TorchErrorFeedback(d, device, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking, k.MaxK);
         return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k) { FillInEvery = Math.Max(1, o.LogEvery) };

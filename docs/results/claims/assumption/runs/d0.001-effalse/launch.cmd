@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 bin/sparsempi train --model mlp --compressor topk --density 0.001 --error-feedback false --epochs 2 --log-every 5 --log-assumption true --seed 1 --out runs/claims-assumption/d0.001-effalse

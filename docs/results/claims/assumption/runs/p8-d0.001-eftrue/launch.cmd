@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 8 bin/sparsempi train --model mlp --compressor topk --density 0.001 --error-feedback true --epochs 2 --log-every 5 --log-assumption true --seed 1 --out runs/claims-assumption/p8-d0.001-eftrue
