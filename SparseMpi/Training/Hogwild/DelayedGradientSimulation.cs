@@ -15,7 +15,8 @@ namespace SparseMpi.Training.Hogwild;
 /// deterministic: the same seed gives the same floats. It uses the real mode's model, batches, compressors,
 /// error feedback (one worker's memory), lr policy and staleness histogram; there is no shared window and no
 /// writer to race with. Per update: copy x_{t-tau} out of the <see cref="ParameterHistory"/> into the model
-/// (before tau updates exist, x_0), one gradient, compress, write x_{t+1}; nothing proportional to d is allocated.
+/// (before tau updates exist, x_0), one gradient, compress, write x_{t+1} (<see cref="DelayedSgd"/>); nothing
+/// proportional to d is allocated.
 /// </summary>
 public sealed class DelayedGradientSimulation(MpiRuntime mpi, HogwildConfig options)
 {
@@ -49,19 +50,22 @@ public sealed class DelayedGradientSimulation(MpiRuntime mpi, HogwildConfig opti
         int d = model.D;
 
         var history = new ParameterHistory(model.ParameterSpan, staleness.Max);
-        var histogram = new StalenessHistogram();
         bool dense = options.Dense;
-        ICompressor? compressor = dense ? null : UpdateRules.CreateCompressor(options, 0);
         int k = dense ? d : options.KFor(d);
-        ErrorFeedback? memory = dense ? null : new ErrorFeedback(d, options.ErrorFeedback, (float)options.Momentum, options.MomentumMasking);
-        float[]? momentum = dense && options.Momentum > 0 ? new float[d] : null;
-        float[] denseUpdate = dense ? new float[d] : [];
-        int capacity = dense ? 0 : compressor!.MaxSelected(k);
-        int[] indices = new int[capacity];
-        float[] values = new float[capacity];
-        float lr = (float)options.Lr;
-        double gradNormSqSum = 0, lossSum = 0;
-        long entries = 0;
+        var sgd = new DelayedSgd(history, (float)options.Lr, options.StalenessAware,
+            dense ? null : UpdateRules.CreateCompressor(options, 0),
+            dense ? null : new ErrorFeedback(d, options.ErrorFeedback, (float)options.Momentum, options.MomentumMasking), k, (float)options.Momentum);
+        double lossSum = 0;
+        // The model's parameters are the point the step reads x_{t - tau} into; its gradient span the gradient there.
+        ReadOnlySpan<float> Gradient(long t)
+        {
+            batches.Next();
+            float loss = model.ComputeGradient(batches.Input, batches.Target);
+            if (!float.IsFinite(loss)) throw NonFinite("loss", t, total);
+            lossSum += loss;
+            return model.GradientSpan;
+        }
+        GradientOracle gradient = Gradient; // one delegate for the whole run
 
         Console.WriteLine($"hogwild: delayed-gradient simulation, staleness {staleness} (at most {staleness.Max}), {options.Model} (d = {d}), " +
             $"{options.Compressor}, lr {options.LrPolicy}, {total} updates" + (validation != null ? $", {validation.Count} validation samples held out" : ""));
@@ -69,37 +73,8 @@ public sealed class DelayedGradientSimulation(MpiRuntime mpi, HogwildConfig opti
         var loop = Stopwatch.StartNew();
         for (long t = 0; t < total; t++)
         {
-            history.Iterate(staleness.Next(), out int tau).CopyTo(model.ParameterSpan);
-            batches.Next();
-            float loss = model.ComputeGradient(batches.Input, batches.Target);
-            if (!float.IsFinite(loss)) throw NonFinite("loss", t, total);
-            ReadOnlySpan<float> gradient = model.GradientSpan;
-            gradNormSqSum += TensorPrimitives.SumOfSquares(gradient);
-            lossSum += loss;
-            // lr / tau (Zhang et al.) with the staleness this update really has.
-            float scale = options.StalenessAware ? -1f / Math.Max(1, tau) : -1f;
-            Span<float> next = history.Advance();
-            if (dense)
-            {
-                ReadOnlySpan<float> direction = gradient;
-                if (momentum != null)
-                {
-                    TensorPrimitives.MultiplyAdd(momentum, (float)options.Momentum, gradient, momentum);
-                    direction = momentum;
-                }
-                TensorPrimitives.Multiply(direction, lr * scale, denseUpdate);
-                TensorPrimitives.Add(next, denseUpdate, next);
-                entries += d;
-            }
-            else
-            {
-                int count;
-                try { count = memory!.Step(gradient, lr, compressor!, k, t, indices, values); }
-                catch (NonFiniteGradientException) { throw NonFinite("update (lr * gradient)", t, total); }
-                for (int j = 0; j < count; j++) next[indices[j]] += scale * values[j];
-                entries += count;
-            }
-            histogram.Add(tau);
+            try { sgd.Step(staleness.Next(), model.ParameterSpan, gradient); }
+            catch (NonFiniteGradientException) { throw NonFinite("update (lr * gradient)", t, total); }
         }
         double loopSeconds = loop.Elapsed.TotalSeconds;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
@@ -117,12 +92,12 @@ public sealed class DelayedGradientSimulation(MpiRuntime mpi, HogwildConfig opti
             DelayDist = "", DelayMode = "", PeakInFlight = 1, Seed = options.Seed,
             Updates = total, UpdatesPerRank = [total], UpdatesPerSecond = total / loopSeconds,
             CpuSeconds = cpuSeconds, UpdatesPerCpuSecond = total / cpuSeconds, LoopSeconds = loopSeconds, WallSeconds = wall.Elapsed.TotalSeconds,
-            Staleness = histogram.ToSummary(),
+            Staleness = sgd.Staleness.ToSummary(),
             AccuracyOverUpdates = [new AccuracyPoint(total, test.Accuracy, test.Loss, wall.Elapsed.TotalSeconds)],
             TestAccuracy = test.Accuracy, TestLoss = test.Loss,
             ValidationSamples = validation?.Count ?? 0, ValidationAccuracy = held?.Accuracy, ValidationLoss = held?.Loss,
-            GradNormSqMean = gradNormSqSum / total, MeanTrainLoss = lossSum / total,
-            BytesWrittenPerRank = [4 * entries], BytesWrittenTotal = 4 * entries,
+            GradNormSqMean = sgd.GradNormSqSum / total, MeanTrainLoss = lossSum / total,
+            BytesWrittenPerRank = [4 * sgd.Entries], BytesWrittenTotal = 4 * sgd.Entries,
             ParameterHash = model.ParameterHash().ToString("x16"), MpiLibrary = $"{mpi.LibraryName}: {mpi.LibraryVersion}", Configuration = configuration,
         };
         Directory.CreateDirectory(options.Out);
