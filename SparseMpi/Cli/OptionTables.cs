@@ -137,8 +137,9 @@ public static class OptionTables
         $"{option} {what}; --toy-gradient adds fixed integer updates and would ignore it", $"{example} --toy-gradient --updates 10", example);
 
     // --staleness-model runs the delayed-gradient simulation: one process, serial updates, tau drawn, not timed.
-    static OptionRule NotSimulated(string option, string example, string what) => When((HogwildVerb v) => v.StalenessModel == null,
-        $"{option} {what}; --staleness-model simulates the delays in one process and would ignore it", $"{example} --staleness-model fixed:4", example);
+    // given: the option alone (the violating example), satisfying: a whole valid command line with it.
+    static OptionRule NotSimulated(string option, string given, string what, string? satisfying = null) => When((HogwildVerb v) => v.StalenessModel == null,
+        $"{option} {what}; --staleness-model simulates the delays in one process and would ignore it", $"{given} --staleness-model fixed:4", satisfying ?? given);
 
     public static readonly OptionTable Hogwild = new OptionTableBuilder<HogwildVerb>()
         .Always("model", "seed", "compressor", "updates", "staleness-model")
@@ -165,18 +166,18 @@ public static class OptionTables
         .Only("delay-ms", NotSimulated("--delay-ms", "--delay-ms 5", "injects a delay in wall-clock time"),
             When((HogwildVerb v) => v.InFlight == 0, "give --delay-ms or --in-flight, not both",
                 "--delay-ms 5 --delay-mode defer --in-flight 2", "--delay-ms 5 --delay-mode defer"))
-        .Only("delay-dist", NotSimulated("--delay-dist", "--delay-dist exp --delay-ms 2", "shapes the injected wall-clock delay"),
+        .Only("delay-dist", NotSimulated("--delay-dist", "--delay-dist exp", "shapes the injected wall-clock delay", "--delay-dist exp --delay-ms 2"),
             When((HogwildVerb v) => v.DelayMs > 0, "--delay-dist shapes the injected delay; without --delay-ms there is none",
                 "--delay-dist exp", "--delay-dist exp --delay-ms 2"))
-        .Only("delay-mode", NotSimulated("--delay-mode", "--delay-mode defer --in-flight 2", "chooses how a rank waits"),
+        .Only("delay-mode", NotSimulated("--delay-mode", "--delay-mode defer", "chooses how a rank waits", "--delay-mode defer --in-flight 2"),
             When((HogwildVerb v) => v.DelayMs > 0 || v.InFlight > 0,
                 v => $"--delay-mode {v.DelayMode} has nothing to delay: give --delay-ms MS{(v.DelayMode == "defer" ? " or --in-flight L" : "")}",
                 "--delay-mode defer", "--delay-mode defer --in-flight 2"))
-        .Only("in-flight", NotSimulated("--in-flight", "--in-flight 2 --delay-mode defer", "sets the ranks' pipeline depth"),
+        .Only("in-flight", NotSimulated("--in-flight", "--in-flight 2", "sets the ranks' pipeline depth", "--in-flight 2 --delay-mode defer"),
             When((HogwildVerb v) => v.DelayMode == "defer", "--in-flight needs --delay-mode defer", "--in-flight 2", "--in-flight 2 --delay-mode defer"),
             When((HogwildVerb v) => v.InFlight <= v.MaxInFlight, v => $"--in-flight {v.InFlight} exceeds --max-in-flight {v.MaxInFlight}",
                 "--in-flight 100 --delay-mode defer --max-in-flight 4", "--in-flight 4 --delay-mode defer --max-in-flight 4"))
-        .Only("max-in-flight", NotSimulated("--max-in-flight", "--max-in-flight 8 --delay-ms 2 --delay-mode defer", "bounds a rank's deferred updates"),
+        .Only("max-in-flight", NotSimulated("--max-in-flight", "--max-in-flight 8", "bounds a rank's deferred updates", "--max-in-flight 8 --delay-ms 2 --delay-mode defer"),
             When((HogwildVerb v) => v.DelayMode == "defer",
                 "--max-in-flight bounds deferred updates (--delay-mode defer); with --delay-mode sleep a rank has one in flight",
                 "--max-in-flight 8 --delay-ms 2", "--max-in-flight 8 --delay-ms 2 --delay-mode defer"))
