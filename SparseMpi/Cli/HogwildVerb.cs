@@ -52,6 +52,12 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
     [Option("eval-samples", Default = 0, HelpText = "Test samples rank 0 evaluates at each --eval-every point (the first N; 0: all). The final accuracy always uses the whole test set.")]
     public int EvalSamples { get; set; }
 
+    [Option("staleness-model", Default = null, HelpText = "Instead of real lock-free ranks: a deterministic one-process delayed-gradient simulation, x_{t+1} = x_t - lr * Phi(grad f(x_{t-tau})), tau drawn from DIST: fixed:T, uniform:T (0..2T) or geometric:T (mean T). Run without mpiexec or with -n 1.")]
+    public string? StalenessModel { get; set; }
+
+    [Option("validation", Default = 0, HelpText = "Hold out the last N training samples as a validation split (never trained on); its accuracy is reported as validation_accuracy, for tuning the lr without the test set.")]
+    public int Validation { get; set; }
+
     /// <summary>
     /// Test mode: no model gradient; update u of rank r adds the fixed sparse vector of <see cref="ToyGradient"/>
     /// (small integers, no lr) to parameters that start at zero, so every order of the same updates sums to the
@@ -84,6 +90,9 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
         if (!UpdateModes.Contains(Update)) return $"--update must be one of {string.Join(", ", UpdateModes)} (got '{Update}')";
         if (EvalEvery < 0) return $"--eval-every must not be negative (got {EvalEvery})";
         if (EvalSamples < 0) return $"--eval-samples must not be negative (got {EvalSamples})";
+        if (StalenessModel != null && Training.Hogwild.StalenessModel.Problem(StalenessModel) is string stalenessProblem) return stalenessProblem;
+        if (Validation < 0 || Validation >= Training.Data.FashionMnist.TrainCount)
+            return $"--validation must be in 0..{Training.Data.FashionMnist.TrainCount - 1} training samples (got {Validation})";
         if (OptionTables.Hogwild.Problem(this) is string modeProblem) return modeProblem;
         return OutputPaths.DirectoryProblem("--out", Out);
     }
@@ -93,8 +102,10 @@ public sealed class HogwildVerb : TrainingOptions, IMpiVerb
     {
         Updates = Updates, Epochs = Epochs, DelayMs = DelayMs, DelayDist = DelayDist, DelayMode = DelayMode, InFlight = InFlight,
         MaxInFlight = MaxInFlight, LrPolicy = LrPolicy, Update = Update, EvalEvery = EvalEvery, EvalSamples = EvalSamples,
-        ToyGradient = ToyGradient,
+        ToyGradient = ToyGradient, StalenessModel = StalenessModel, Validation = Validation,
     });
 
-    public int Run() => MpiSession.Run(mpi => new HogwildTrainer(mpi, ToConfig()).Run());
+    public int Run() => StalenessModel != null
+        ? MpiSession.Run(mpi => new DelayedGradientSimulation(mpi, ToConfig()).Run())
+        : MpiSession.Run(mpi => new HogwildTrainer(mpi, ToConfig()).Run());
 }

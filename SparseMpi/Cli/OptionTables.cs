@@ -155,8 +155,16 @@ public static class OptionTables
     static OptionRule NotWithToy(string option, string example, string what) => When((HogwildVerb v) => !v.ToyGradient,
         $"{option} {what}; --toy-gradient adds fixed integer updates and would ignore it", $"{example} --toy-gradient --updates 10", example);
 
+    // --staleness-model runs the delayed-gradient simulation: one process, serial updates, tau drawn, not timed.
+    // given: the option alone (the violating example), satisfying: a whole valid command line with it.
+    static OptionRule NotSimulated(string option, string given, string what, string? satisfying = null) => When((HogwildVerb v) => v.StalenessModel == null,
+        $"{option} {what}; --staleness-model simulates the delays in one process and would ignore it", $"{given} --staleness-model fixed:4", satisfying ?? given);
+
     public static readonly OptionTable Hogwild = new OptionTableBuilder<HogwildVerb>()
-        .Always("model", "seed", "compressor", "updates", "update", "stall-timeout")
+        .Always("model", "seed", "compressor", "updates", "staleness-model")
+        .Only("update", NotSimulated("--update", "--update racy", "chooses how concurrent writers add into the shared window"))
+        .Only("stall-timeout", NotSimulated("--stall-timeout", "--stall-timeout 60", "watches peer ranks for progress"))
+        .Only("validation", NotWithToy("--validation", "--validation 1000", "holds out training samples"))
         .Paths("out")
         .Path("data", NotWithToy("--data", "--data " + Training.Data.FashionMnist.DefaultDirectory, "names the training data"))
         .Only("hidden", HiddenNeedsMlp)
@@ -174,32 +182,35 @@ public static class OptionTables
             When((HogwildVerb v) => v.Updates == 0, "give --updates or --epochs, not both", "--epochs 2 --updates 10", "--epochs 2"),
             When((HogwildVerb v) => !v.ToyGradient, "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)",
                 "--epochs 2 --toy-gradient", "--epochs 2"))
-        .Only("delay-ms",
+        .Only("delay-ms", NotSimulated("--delay-ms", "--delay-ms 5", "injects a delay in wall-clock time"),
             When((HogwildVerb v) => v.InFlight == 0, "give --delay-ms or --in-flight, not both",
                 "--delay-ms 5 --delay-mode defer --in-flight 2", "--delay-ms 5 --delay-mode defer"))
-        .Only("delay-dist",
+        .Only("delay-dist", NotSimulated("--delay-dist", "--delay-dist exp", "shapes the injected wall-clock delay", "--delay-dist exp --delay-ms 2"),
             When((HogwildVerb v) => v.DelayMs > 0, "--delay-dist shapes the injected delay; without --delay-ms there is none",
                 "--delay-dist exp", "--delay-dist exp --delay-ms 2"))
-        .Only("delay-mode",
+        .Only("delay-mode", NotSimulated("--delay-mode", "--delay-mode defer", "chooses how a rank waits", "--delay-mode defer --in-flight 2"),
             When((HogwildVerb v) => v.DelayMs > 0 || v.InFlight > 0,
                 v => $"--delay-mode {v.DelayMode} has nothing to delay: give --delay-ms MS{(v.DelayMode == "defer" ? " or --in-flight L" : "")}",
                 "--delay-mode defer", "--delay-mode defer --in-flight 2"))
-        .Only("in-flight",
+        .Only("in-flight", NotSimulated("--in-flight", "--in-flight 2", "sets the ranks' pipeline depth", "--in-flight 2 --delay-mode defer"),
             When((HogwildVerb v) => v.DelayMode == "defer", "--in-flight needs --delay-mode defer", "--in-flight 2", "--in-flight 2 --delay-mode defer"),
             When((HogwildVerb v) => v.InFlight <= v.MaxInFlight, v => $"--in-flight {v.InFlight} exceeds --max-in-flight {v.MaxInFlight}",
                 "--in-flight 100 --delay-mode defer --max-in-flight 4", "--in-flight 4 --delay-mode defer --max-in-flight 4"))
-        .Only("max-in-flight",
+        .Only("max-in-flight", NotSimulated("--max-in-flight", "--max-in-flight 8", "bounds a rank's deferred updates", "--max-in-flight 8 --delay-ms 2 --delay-mode defer"),
             When((HogwildVerb v) => v.DelayMode == "defer",
                 "--max-in-flight bounds deferred updates (--delay-mode defer); with --delay-mode sleep a rank has one in flight",
                 "--max-in-flight 8 --delay-ms 2", "--max-in-flight 8 --delay-ms 2 --delay-mode defer"))
         .Only("lr-policy",
             When((HogwildVerb v) => !v.ToyGradient, v => $"--toy-gradient adds exact integers and cannot be scaled by --lr-policy {v.LrPolicy}",
                 "--lr-policy staleness-aware --toy-gradient --updates 10", "--lr-policy staleness-aware"))
-        .Only("eval-every", NotWithToy("--eval-every", "--eval-every 5", "sets when rank 0 evaluates"))
-        .Only("eval-samples", NotWithToy("--eval-samples", "--eval-samples 100", "sizes rank 0's evaluations"))
+        .Only("eval-every", NotWithToy("--eval-every", "--eval-every 5", "sets when rank 0 evaluates"),
+            NotSimulated("--eval-every", "--eval-every 5", "sets when rank 0 evaluates snapshots during the run (the simulation evaluates at the end)"))
+        .Only("eval-samples", NotWithToy("--eval-samples", "--eval-samples 100", "sizes rank 0's evaluations"),
+            NotSimulated("--eval-samples", "--eval-samples 100", "sizes rank 0's evaluations during the run (the simulation evaluates at the end)"))
         .Only("toy-gradient",
             When((HogwildVerb v) => v.Updates > 0, "--toy-gradient needs --updates N (it reads no data set, so it has no epochs)",
-                "--toy-gradient", "--toy-gradient --updates 10"))
+                "--toy-gradient", "--toy-gradient --updates 10"),
+            NotSimulated("--toy-gradient", "--toy-gradient --updates 10", "adds integer updates into the shared window"))
         .Build();
 
     // The other verbs have one mode: every option acts. They are listed so that ranks compare all of them and a

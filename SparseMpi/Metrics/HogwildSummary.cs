@@ -42,6 +42,20 @@ public sealed class HogwildSummary : TrainingSummary
     public double MsGradient { get; set; }
     public double MsWrite { get; set; }
     public StalenessSummary? Staleness { get; set; }
+    /// <summary>--staleness-model of the delayed-gradient simulation (mode "staleness-simulation"); null in real runs.</summary>
+    public string? StalenessModel { get; set; }
+    /// <summary>--validation: training samples held out (the last ones); 0 when none.</summary>
+    public int ValidationSamples { get; set; }
+    /// <summary>Accuracy and loss on the held-out split at the end (null without --validation): what the lr is tuned on.</summary>
+    public double? ValidationAccuracy { get; set; }
+    public double? ValidationLoss { get; set; }
+    /// <summary>
+    /// Mean over all updates of the squared norm of the mini-batch gradient, taken at the parameters it was
+    /// computed at (the stale snapshot x_{t - tau}): the ergodic gradient-norm measure of the convergence bounds, noise included.
+    /// </summary>
+    public double? GradNormSqMean { get; set; }
+    /// <summary>Mean over all updates of the mini-batch loss at the point each gradient was computed.</summary>
+    public double? MeanTrainLoss { get; set; }
     public long EvalEvery { get; set; }
     /// <summary>Test samples of each accuracy_over_updates point except the last (the final one uses all).</summary>
     public int EvalSamples { get; set; }

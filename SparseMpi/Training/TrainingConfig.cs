@@ -153,7 +153,12 @@ public sealed class HogwildConfig : TrainingConfig
     public long EvalEvery { get; set; }
     public int EvalSamples { get; set; }
     public bool ToyGradient { get; set; }
+    /// <summary>--staleness-model DIST: run the single-process delayed-gradient simulation instead (null: real Hogwild).</summary>
+    public string? StalenessModel { get; set; }
+    /// <summary>Training samples held out at the end of the training set for validation (0: none).</summary>
+    public int Validation { get; set; }
 
+    public bool Simulated => StalenessModel != null;
     public bool StalenessAware => LrPolicy == "staleness-aware";
     public bool Atomic => Update == "atomic";
     public bool Defer => DelayMode == "defer";
@@ -172,6 +177,8 @@ public sealed class HogwildConfig : TrainingConfig
         string s = base.MathConfiguration() + $";mode=hogwild;compressor={Compressor}";
         if (!Dense) s += CompressionText();
         return s + string.Create(c,
-            $";updates={Updates};epochs={Epochs};delay={DelayMs:R}/{InFlight}/{DelayDist}/{DelayMode}/{MaxInFlight};lr_policy={LrPolicy};update={Update};toy={ToyGradient}");
+            $";updates={Updates};epochs={Epochs};delay={DelayMs:R}/{InFlight}/{DelayDist}/{DelayMode}/{MaxInFlight};lr_policy={LrPolicy};update={Update};toy={ToyGradient}") +
+            // Only when given: real runs keep the text they always had.
+            (Validation > 0 ? $";validation={Validation}" : "") + (Simulated ? $";staleness-model={StalenessModel}" : "");
     }
 }

@@ -41,4 +41,21 @@ public static class TrainingSetup
         Preflight.Agree(world, () => batches = new ShardedBatches(train, batchSize, seed, world.Rank, world.Size));
         return batches;
     }
+
+    /// <summary>
+    /// The training set with its last <paramref name="validation"/> samples held out as a validation split (for
+    /// tuning the learning rate without looking at the test set); (train, null) for 0. Too large a split is one
+    /// line on every rank.
+    /// </summary>
+    public static (ImageSet Train, ImageSet? Validation) HoldOut(Communicator world, ImageSet train, int validation, int batchSize)
+    {
+        if (validation == 0) return (train, null);
+        Preflight.Agree(world, () =>
+        {
+            if (validation > train.Count - batchSize * world.Size)
+                throw new UsageException($"--validation {validation} leaves {train.Count - validation} of the {train.Count} training samples, " +
+                    $"fewer than one batch of {batchSize} per rank for {world.Size} rank(s)");
+        });
+        return (train.Slice(0, train.Count - validation), train.Slice(train.Count - validation, validation));
+    }
 }

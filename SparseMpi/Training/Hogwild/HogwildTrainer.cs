@@ -33,7 +33,8 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
         FashionMnist? data = options.ToyGradient ? null : TrainingSetup.LoadData(_world, options.Data);
         using var model = FlatModel.Create(options.Model, options.Seed, TorchSharp.torch.CPU, options.Hidden);
         TrainingSetup.Synchronise(_world, model, options.ProblemFor);
-        using ShardedBatches? batches = data != null ? TrainingSetup.Batches(_world, data.Train, options.BatchSize, options.Seed) : null;
+        var (train, validation) = data != null ? TrainingSetup.HoldOut(_world, data.Train, options.Validation, options.BatchSize) : (null, null);
+        using ShardedBatches? batches = train != null ? TrainingSetup.Batches(_world, train, options.BatchSize, options.Seed) : null;
         long total = options.TotalUpdates(batches != null ? (long)batches.StepsPerEpoch * _world.Size : 0);
         long evalEvery = options.EvalInterval(total);
         using FlatModel? evalModel = root && data != null ? FlatModel.Create(options.Model, options.Seed, TorchSharp.torch.CPU, options.Hidden) : null;
@@ -94,6 +95,7 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
         // Final evaluation with every worker stopped, shared out over the ranks.
         shared.Parameters.CopyTo(model.ParameterSpan);
         Evaluation final = data != null ? DistributedEvaluation.Evaluate(_world, model, data.Test, options.EvalBatchSize) : default;
+        Evaluation? held = validation != null ? DistributedEvaluation.Evaluate(_world, model, validation, options.EvalBatchSize) : null;
         var statistics = RankStatistics.Gather(_world, worker);
         cpuSeconds = _world.Allreduce(cpuSeconds, ReduceOp.Sum);
         worker.Staleness.MergeAcross(_world);
@@ -119,7 +121,9 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
                 MsSnapshot = 1000 * statistics.SecondsSnapshot / Math.Max(1, applied),
                 MsGradient = 1000 * statistics.SecondsGradient / Math.Max(1, applied),
                 MsWrite = 1000 * statistics.SecondsWrite / Math.Max(1, applied),
-                Staleness = Summarise(worker.Staleness), EvalEvery = evalEvery, EvalSamples = evaluator != null ? EvaluationSet(data!.Test).Count : 0,
+                Staleness = worker.Staleness.ToSummary(),
+                ValidationSamples = validation?.Count ?? 0, ValidationAccuracy = held?.Accuracy, ValidationLoss = held?.Loss,
+                GradNormSqMean = data != null ? statistics.GradNormSqSum / Math.Max(1, applied) : null, EvalEvery = evalEvery, EvalSamples = evaluator != null ? EvaluationSet(data!.Test).Count : 0,
                 AccuracyOverUpdates = evaluator?.Points ?? [],
                 TestAccuracy = data != null ? final.Accuracy : double.NaN, TestLoss = data != null ? final.Loss : double.NaN,
                 BytesWrittenPerRank = statistics.EntriesPerRank.Select(e => 4 * e).ToArray(),
@@ -141,9 +145,6 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
     ImageSet EvaluationSet(ImageSet test) =>
         options.EvalSamples > 0 && options.EvalSamples < test.Count ? test.Slice(0, options.EvalSamples) : test;
 
-    static StalenessSummary Summarise(StalenessHistogram h) =>
-        new(h.Mean, h.Percentile(0.5), h.Percentile(0.9), h.Percentile(0.99), h.Max, h.Count, h.ToArray());
-
     static long ToyMismatches(ReadOnlySpan<float> parameters, long[] updatesPerRank)
     {
         float[] expected = ToyGradient.SerialSum(parameters.Length, updatesPerRank);
@@ -155,19 +156,19 @@ public sealed class HogwildTrainer(MpiRuntime mpi, HogwildConfig options)
 
     /// <summary>Per-rank counters, gathered once at the end (one allgather, one allreduce).</summary>
     sealed record RankStatistics(long[] UpdatesPerRank, long[] EntriesPerRank, double DelayMsTotal, int PeakInFlight,
-        double SecondsSnapshot, double SecondsGradient, double SecondsWrite)
+        double SecondsSnapshot, double SecondsGradient, double SecondsWrite, double GradNormSqSum)
     {
         public static RankStatistics Gather(Communicator world, HogwildWorker w)
         {
             var all = new long[2 * world.Size];
             world.Allgather<long>([w.Updates, w.EntriesWritten], all);
-            Span<double> sums = [w.DelayMsTotal, w.SecondsSnapshot, w.SecondsGradient, w.SecondsWrite];
+            Span<double> sums = [w.DelayMsTotal, w.SecondsSnapshot, w.SecondsGradient, w.SecondsWrite, w.GradNormSqSum];
             world.Allreduce(sums, ReduceOp.Sum);
             int peak = world.Allreduce(w.PeakInFlight, ReduceOp.Max);
             return new RankStatistics(
                 Enumerable.Range(0, world.Size).Select(r => all[2 * r]).ToArray(),
                 Enumerable.Range(0, world.Size).Select(r => all[2 * r + 1]).ToArray(),
-                sums[0], peak, sums[1], sums[2], sums[3]);
+                sums[0], peak, sums[1], sums[2], sums[3], sums[4]);
         }
     }
 }

@@ -47,6 +47,8 @@ public sealed class HogwildWorker
     public double SecondsSnapshot { get; private set; }
     public double SecondsGradient { get; private set; }
     public double SecondsWrite { get; private set; }
+    /// <summary>Sum of the squared norms of this rank's mini-batch gradients, each at the snapshot it was computed at.</summary>
+    public double GradNormSqSum { get; private set; }
     public int PeakInFlight => _o.Defer ? _inFlight.Peak : 1;
 
     public HogwildWorker(HogwildConfig options, int rank, SharedParameters shared, FlatModel model, ShardedBatches? batches, long totalUpdates)
@@ -142,6 +144,7 @@ public sealed class HogwildWorker
                 return false;
             }
             Span<float> gradient = _model.GradientSpan;
+            GradNormSqSum += TensorPrimitives.SumOfSquares<float>(gradient);
             float lr = (float)_o.Lr;
             if (update.IsDense)
             {

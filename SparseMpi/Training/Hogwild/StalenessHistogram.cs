@@ -1,4 +1,5 @@
 using SparseMpi.Collectives;
+using SparseMpi.Metrics;
 
 namespace SparseMpi.Training.Hogwild;
 
@@ -49,6 +50,9 @@ public sealed class StalenessHistogram
         int length = (int)Math.Min(_max, Bins) + 1;
         return _counts.AsSpan(0, length).ToArray();
     }
+
+    /// <summary>The summary's <c>staleness</c> block (the same in real runs and in the simulation).</summary>
+    public StalenessSummary ToSummary() => new(Mean, Percentile(0.5), Percentile(0.9), Percentile(0.99), Max, Count, ToArray());
 
     /// <summary>Makes this histogram the sum of every rank's (collective over <paramref name="comm"/>).</summary>
     public void MergeAcross(Communicator comm)

@@ -1,0 +1,1 @@
+runs/frozen-bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor none --lr-policy staleness-aware --staleness-model uniform:64 --lr 0.3 --seed 3 --out docs/results/claims/staleness/runs/sim-lr-tau-tau64-lr0.3-s3 
