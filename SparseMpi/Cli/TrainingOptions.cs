@@ -89,7 +89,7 @@ public abstract class TrainingOptions
     {
         if (ModelFactory.FindProblem(Model) is string modelProblem) return modelProblem;
         if (ModelFactory.ParseHidden(Hidden, out string? hiddenProblem) == null) return hiddenProblem;
-        if (!FullBatch && BatchSize < 1) return $"--batch-size must be a whole number of at least 1, or full (got '{BatchSizeText}')";
+        if (!FullBatch && BatchSize < 1) return $"--batch-size must be at least 1 (a whole number) or full (got '{BatchSizeText}')";
         if (!(Lr > 0) || !float.IsFinite((float)Lr)) return $"--lr must be a positive finite number (got {Lr.ToString(CultureInfo.InvariantCulture)})";
         if (!(Momentum >= 0 && Momentum < 1)) return $"--momentum must be in [0, 1) (got {Momentum.ToString(CultureInfo.InvariantCulture)})";
         if (EvalBatchSize < 1) return $"--eval-batch-size must be at least 1 (got {EvalBatchSize})";
