@@ -17,7 +17,8 @@ import os
 import shutil
 import statistics
 
-EPS = [1e-2, 1e-3, 1e-4]
+EPS = [1e-1, 1e-2, 1e-3, 1e-4]
+CLAIM_EPS = [1e-3, 1e-2, 1e-1]
 # The rule run of each cost model, and the cost it is priced in (every run accounts all four).
 MODELS = {"payload": ("dynamic-payload", "cost_payload_bits"),
           "payload-log2d": ("dynamic-payload-log2d", "cost_payload_log2d_bits"),
@@ -62,6 +63,9 @@ def collect(runs, out):
     for dirpath, _, files in sorted(os.walk(runs)):
         if "metrics.jsonl" not in files:
             continue
+        if "summary.json" not in files:
+            print(f"skipped {dirpath}: no summary.json (unfinished)", file=__import__("sys").stderr)
+            continue
         rel = os.path.relpath(dirpath, runs)
         dest = os.path.join(out, "runs", rel)
         os.makedirs(dest, exist_ok=True)
@@ -92,7 +96,8 @@ def cell(t, cost):
 
 
 def compare(group, eps, model):
-    """(best fixed label, its cost, rule cost, rule reached, ratio text, holds) for one seed directory."""
+    """(best fixed label, its cost, rule record, ratio text, holds) for one seed directory. holds: True (rule <=
+    best fixed), False (rule dearer, or its whole unfinished run already dearer), None (not decided by the runs)."""
     rule_label, cost = MODELS[model]
     fixed = {l: t["eps"][repr(eps)] for l, t in group.items() if l.startswith("fixed-")}
     reached = {l: t for l, t in fixed.items() if t["reached"]}
@@ -100,15 +105,18 @@ def compare(group, eps, model):
     if rule is None:
         return None
     if not reached:
-        return ("none reached", None, rule, "no fixed k reached eps", None)
+        return ("none reached", None, rule, "no fixed k reached eps" if not rule["reached"] else "only the rule reached eps", None)
     best = min(reached, key=lambda l: reached[l][cost])
     b = reached[best][cost]
+    # A fixed k that did not reach eps having spent less than the best could still have been cheaper.
+    open_fixed = sorted((l for l, t in fixed.items() if not t["reached"] and t[cost] < b), key=lambda l: int(l[7:]))
+    dagger = " †" if open_fixed else ""
     if not rule["reached"]:
-        # The rule's whole run is a lower bound on its cost to target.
-        ratio = f">{rule[cost] / b:.2f}x" if rule[cost] > b else "not reached"
-        return (best, b, rule, ratio, False if rule[cost] > b else None)
+        if rule[cost] > b:
+            return (best + dagger, b, rule, f">{rule[cost] / b:.3f}x", False)
+        return (best + dagger, b, rule, "not reached (its run spent less than the best fixed k)", None)
     r = rule[cost] / b
-    return (best, b, rule, f"{r:.2f}x", r <= 1.0)
+    return (best + dagger, b, rule, f"{r:.3f}x{dagger}", r <= 1.0 if not (open_fixed and r <= 1.0) else None)
 
 
 def table(out):
@@ -141,28 +149,41 @@ def table(out):
                     lines.append(f"| {seed.replace('seed-', '') if seed != '.' else '-'} | {model} | {eps:g} | "
                                  f"{best.replace('fixed-k', 'k = ')}{'' if b is None else ' (' + fmt(b, cost) + ')'} | "
                                  f"{rtext} ({kmean[MODELS[model][0]]:.1f}) | {ratio} |")
-                    if eps == 1e-3:
-                        claim.setdefault(stage, {}).setdefault(model, []).append((ratio, holds))
+                    if eps in CLAIM_EPS:
+                        claim.setdefault(stage, {}).setdefault(model, {}).setdefault(eps, []).append((ratio, holds))
         lines.append("")
-    lines.append("## The claim: the rule at or below 1.0x the best fixed k, eps = 1e-3")
+    lines.append("## The claim: the rule at or below 1.0x the best fixed k")
     lines.append("")
-    lines.append("| setting | " + " | ".join(MODELS) + " |")
-    lines.append("|---|" + "---|" * len(MODELS))
+    lines.append("The issue's eps is 1e-3; with mini-batches at the constant step 1/L no run gets below about 5e-3 (the")
+    lines.append("gradient noise floor), so the walk is also read at 1e-2 and 1e-1. Seeds separated by /.")
+    lines.append("")
+    lines.append("| setting | eps | " + " | ".join(MODELS) + " |")
+    lines.append("|---|---|" + "---|" * len(MODELS))
     first_break = {}
     for stage, title in STAGES:
         if stage not in claim:
             continue
-        row = []
-        for model in MODELS:
-            rs = claim[stage].get(model, [])
-            text = " / ".join(r for r, _ in rs)
-            holds = all(h for _, h in rs) if rs else None
-            if holds is False and model not in first_break:
-                first_break[model] = stage
-            row.append(f"**{text}**" if holds else text)
-        lines.append(f"| {title} | " + " | ".join(row) + " |")
-    lines.append("| first change at which it stops holding | " +
-                 " | ".join(first_break.get(m, "none of those run") for m in MODELS) + " |")
+        for eps in CLAIM_EPS:
+            row = []
+            for model in MODELS:
+                rs = claim[stage].get(model, {}).get(eps, [])
+                text = " / ".join(r for r, _ in rs)
+                # Broken when some seed's run shows the rule dearer; holds when every seed shows it cheaper or equal.
+                holds = False if any(h is False for _, h in rs) else True if rs and all(h for _, h in rs) else None
+                if holds is False and (model, eps) not in first_break:
+                    first_break[(model, eps)] = stage
+                row.append(f"**{text}**" if holds else text)
+            lines.append(f"| {title} | {eps:g} | " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("Bold: holds on every seed run. † : a fixed k that did not reach eps had spent less than the best fixed k")
+    lines.append("when its run ended, so the best fixed k is the best of those that reached eps, not proven the best.")
+    lines.append("")
+    lines.append("First change of setting at which the rule is measured dearer than the best fixed k:")
+    lines.append("")
+    lines.append("| eps | " + " | ".join(MODELS) + " |")
+    lines.append("|---|" + "---|" * len(MODELS))
+    for eps in CLAIM_EPS:
+        lines.append(f"| {eps:g} | " + " | ".join(first_break.get((m, eps), "none measured") for m in MODELS) + " |")
     print("\n".join(lines))
 
 
