@@ -60,6 +60,26 @@ public class PaperSettingRunTests
     }
 
     [Test]
+    public void AResumedRunEndsWithTheUninterruptedRunsParametersAndCosts()
+    {
+        // 10 steps against 5 + resume 5: the same bits, and the log2d payload total (not in the checkpoint,
+        // derived on resume from the wire total) the same.
+        const string sparse = "train --model logreg --l2 0.1 --batch-size full --train-samples 256 --step-size inverse-L --init zero --momentum 0 --error-feedback false --k-rule dynamic --log-every 1";
+        using var straight = new RunDirectory();
+        using var resumed = new RunDirectory();
+        Assert.That(ProgramRunner.Run($"{sparse} --epochs 10 --out {straight.Path}", 2).ExitCode, Is.EqualTo(0));
+        var first = ProgramRunner.Run($"{sparse} --epochs 5 --checkpoint-every 5 --out {resumed.Path}", 2);
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var second = ProgramRunner.Run($"{sparse} --epochs 10 --resume {resumed.Path}", 2);
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+        var a = straight.Summary();
+        var b = resumed.Summary();
+        Assert.That((string)b["parameter_hash"]!, Is.EqualTo((string)a["parameter_hash"]!));
+        Assert.That((double)b["cost_payload_log2d_bits"]!, Is.EqualTo((double)a["cost_payload_log2d_bits"]!).Within(1e-9 * (double)a["cost_payload_log2d_bits"]!));
+        Assert.That((double)b["final_objective"]!, Is.EqualTo((double)a["final_objective"]!));
+    }
+
+    [Test]
     public void FullBatchNeedsShardsCoveringEveryImage() =>
         BadInputTests.AssertOneLineError(ProgramRunner.Run("train --model logreg --batch-size full --train-samples 258 --max-steps 1", 4, timeoutSeconds: 120),
             "--batch-size full needs the 258 training images to split evenly over 4 ranks");
