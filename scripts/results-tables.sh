@@ -55,6 +55,14 @@ if [ -d "$results/hogwild/runs" ]; then
   python3 "$root/scripts/hogwild-table.py" "$results/hogwild/runs" >"$out/hogwild/results.md"; made+=(hogwild/results.md)
 fi
 
+# The dynamic-k claim check (jobs/experiment-claims-dynamic-k.sh): scripts/claims-dynamic-k.py reads only
+# fstar.json and the runs' to-target.json and summary.json.
+claims=$results/claims/dynamic-k
+if [ -d "$claims/runs" ]; then
+  mkdir -p "$out/claims/dynamic-k"
+  python3 "$root/scripts/claims-dynamic-k.py" table --out "$claims" >"$out/claims/dynamic-k/table.md"; made+=(claims/dynamic-k/table.md)
+fi
+
 echo "tables from the committed runs: ${made[*]:-none (no docs/results/*/runs/ of topk or dynamic)}"
 [ "$check" = 1 ] || exit 0
 [ "${#made[@]}" -gt 0 ] || { echo "nothing to check: no committed runs" >&2; exit 1; }

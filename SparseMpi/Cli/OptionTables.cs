@@ -38,7 +38,7 @@ public static class OptionTables
         v => $"--hidden sets the mlp's hidden widths; --model {v.Model} has fixed layers", "--hidden 512 --model cnn", "--hidden 512 --model mlp");
 
     public static readonly OptionTable Train = new OptionTableBuilder<TrainVerb>()
-        .Always("model", "batch-size", "lr", "momentum", "seed", "eval-batch-size", "compressor", "epochs", "max-steps",
+        .Always("model", "batch-size", "momentum", "seed", "l2", "train-samples", "eval-batch-size", "compressor", "epochs", "max-steps",
             "log-every", "eval-every", "checkpoint-every", "fault-nan-step", "device", "stall-timeout",
             // Every run accounts its modelled cost under all three models (cost_payload_bits, cost_packet_bits,
             // cost_mpi_seconds), so the cost options act without the dynamic rule too. --cost-model itself is the
@@ -51,6 +51,24 @@ public static class OptionTables
                 v => $"--out {v.Out} is ignored with --resume {v.Resume}: a resumed run writes into the directory it resumes",
                 "--out /tmp/sparsempi-ignored --resume /tmp", "--out /tmp --resume /tmp"))
         .Only("hidden", HiddenNeedsMlp)
+        .Only("lr",
+            When((TrainVerb v) => v.StepSize == "lr", "--lr is not used with --step-size inverse-L: the step is 1/L",
+                "--lr 0.1 --step-size inverse-L --model logreg", "--lr 0.1 --model logreg"))
+        .Only("step-size",
+            When((TrainVerb v) => v.StepSize != "inverse-L" || v.Model == "logreg",
+                v => $"--step-size inverse-L computes L from the softmax-regression Hessian bound; --model {v.Model} is not softmax regression (use --model logreg)",
+                "--step-size inverse-L --model mlp", "--step-size inverse-L --model logreg"))
+        .Only("init",
+            When((TrainVerb v) => v.Init != "zero" || v.Model == "logreg",
+                v => $"--init zero starts a convex model at x0 = 0; --model {v.Model} has hidden units that zero would keep identical (use --model logreg)",
+                "--init zero --model mlp", "--init zero --model logreg"))
+        .Only("index-bits",
+            When((TrainVerb v) => v.DynamicK && v.CostModel == "payload",
+                "--index-bits prices indices in the payload model the dynamic rule weighs (--k-rule dynamic --cost-model payload); every run accounts both prices anyway",
+                "--index-bits log2d", "--index-bits log2d --k-rule dynamic"),
+            When((TrainVerb v) => v.IndexFormat == "int32",
+                "--index-bits prices int32 indices; --index-format delta already prices ceil(log2 d) bits",
+                "--index-bits log2d --k-rule dynamic --index-format delta", "--index-bits log2d --k-rule dynamic"))
         .Only("density", DensityNeedsCompressor,
             When((TrainVerb v) => !v.DynamicK,
                 "--density sets the fixed rule's k; the dynamic rule chooses k per step up to --k-max", "--density 0.02 --k-rule dynamic", "--density 0.02"),
@@ -168,7 +186,10 @@ public static class OptionTables
         .Paths("out")
         .Path("data", NotWithToy("--data", "--data " + Training.Data.FashionMnist.DefaultDirectory, "names the training data"))
         .Only("hidden", HiddenNeedsMlp)
-        .Only("batch-size", NotWithToy("--batch-size", "--batch-size 32", "sizes the gradient's mini-batch"))
+        .Only("batch-size", NotWithToy("--batch-size", "--batch-size 32", "sizes the gradient's mini-batch"),
+            When((HogwildVerb v) => !v.FullBatch,
+                "--batch-size full is synchronous full-batch gradient descent (train); hogwild's workers each apply their own mini-batch",
+                "--batch-size full", "--batch-size 32"))
         .Only("lr", NotWithToy("--lr", "--lr 0.1", "scales the gradient"))
         .Only("momentum", NotWithToy("--momentum", "--momentum 0.5", "accumulates the gradient"))
         .Only("eval-batch-size", NotWithToy("--eval-batch-size", "--eval-batch-size 500", "sizes the evaluation's batches"))

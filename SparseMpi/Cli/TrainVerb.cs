@@ -58,6 +58,21 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("mpi-beta", HelpText = "Use this fitted time per byte (seconds) for the mpi cost model (with --mpi-alpha).")]
     public double? MpiBeta { get; set; }
 
+    [Option("index-bits", Default = "32", HelpText = "Index price in the payload model the dynamic rule weighs: 32 (the int32 wire format) or log2d (ceil(log2 d) bits, the count of Khirirat et al.). Every run accounts both (cost_payload_bits, cost_payload_log2d_bits).")]
+    public string IndexBits { get; set; } = "32";
+
+    [Option("l2", Default = 0.0, HelpText = "L2 regularisation: minimise the mean loss + l2/2 ||w||^2 over all parameters (with --model logreg a strongly convex f with a unique minimiser).")]
+    public double L2 { get; set; }
+
+    [Option("step-size", Default = "lr", HelpText = "lr: the step is --lr; inverse-L (--model logreg): the step is 1/L, L = lambda_max(X~^T X~)/(2n) + l2 (the softmax cross-entropy Hessian bound, X~ the training images with a 1 for the bias), by power iteration over the ranks' samples; printed at start-up.")]
+    public string StepSize { get; set; } = "lr";
+
+    [Option("train-samples", Default = 0, HelpText = "Train on the first N training images only (0: all): a small problem whose full-batch steps are cheap; its mean loss + l2 term (objective) is logged.")]
+    public int TrainSamples { get; set; }
+
+    [Option("init", Default = "torch", HelpText = "Initial parameters: torch (the layers' default random init) or zero (--model logreg: x0 = 0, the convex-optimisation start).")]
+    public string Init { get; set; } = "torch";
+
     [Option("log-every", Default = 10, HelpText = "Write a metrics record every this many steps.")]
     public int LogEvery { get; set; } = 10;
 
@@ -119,6 +134,11 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (PacketHeaderBytes < 0 || PacketBytes <= PacketHeaderBytes) return $"--packet-bytes ({PacketBytes}) must exceed --packet-header-bytes ({PacketHeaderBytes}) >= 0";
         if (MpiAlpha is double a && !(a > 0 && double.IsFinite(a))) return $"--mpi-alpha must be a positive number of seconds (got {a})";
         if (MpiBeta is double b && !(b >= 0 && double.IsFinite(b))) return $"--mpi-beta must be a number of seconds per byte >= 0 (got {b})";
+        if (IndexBits is not ("32" or "log2d")) return $"--index-bits must be 32 or log2d (got '{IndexBits}')";
+        if (!(L2 >= 0 && double.IsFinite(L2))) return $"--l2 must be a finite number >= 0 (got {L2.ToString(CultureInfo.InvariantCulture)})";
+        if (StepSize is not ("lr" or "inverse-L")) return $"--step-size must be lr or inverse-L (got '{StepSize}')";
+        if (TrainSamples < 0) return $"--train-samples must not be negative (got {TrainSamples}; 0: all)";
+        if (Init is not ("torch" or "zero")) return $"--init must be torch or zero (got '{Init}')";
         if (!GradientExchanges.All.Contains(Exchange)) return $"--exchange must be one of {string.Join(", ", GradientExchanges.All)} (got '{Exchange}')";
         if (!Collectives.Sparse.Hierarchy.Names.Contains(Hierarchy)) return $"--hierarchy must be one of {string.Join(", ", Collectives.Sparse.Hierarchy.Names)} (got '{Hierarchy}')";
         if (ThresholdRefresh < 1) return $"--threshold-refresh must be at least 1 (got {ThresholdRefresh})";
@@ -136,6 +156,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy, ThresholdRefresh = ThresholdRefresh,
         KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
         PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery, LogAssumption = LogAssumption == "true", EvalEvery = EvalEvery,
+        IndexBits = IndexBits, L2 = L2, InverseLStep = StepSize == "inverse-L", TrainSamples = TrainSamples, ZeroInit = Init == "zero",
         CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,
     });
 

@@ -21,8 +21,14 @@ public abstract class TrainingOptions
     [Option("data", Default = FashionMnist.DefaultDirectory, HelpText = "Directory with the Fashion-MNIST idx files (gzip or raw).")]
     public string Data { get; set; } = FashionMnist.DefaultDirectory;
 
-    [Option("batch-size", Default = 64, HelpText = "Mini-batch size per rank.")]
-    public int BatchSize { get; set; } = 64;
+    [Option("batch-size", Default = "64", HelpText = "Mini-batch size per rank, or (train) full: each rank's whole shard every step, so the mean over ranks is the true gradient (full-batch gradient descent).")]
+    public string BatchSizeText { get; set; } = "64";
+
+    /// <summary>--batch-size full: full-batch gradient descent.</summary>
+    public bool FullBatch => BatchSizeText == "full";
+
+    /// <summary>The batch size per rank; 0 for full (the trainer takes the shard size), -1 when not a number.</summary>
+    public int BatchSize => FullBatch ? 0 : int.TryParse(BatchSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1;
 
     [Option("lr", Default = 0.05, HelpText = "Learning rate.")]
     public double Lr { get; set; } = 0.05;
@@ -72,7 +78,7 @@ public abstract class TrainingOptions
     /// <summary>Copies the shared options into the configuration a verb hands to the training layer.</summary>
     protected T Shared<T>(T c) where T : TrainingConfig
     {
-        c.Model = Model; c.Hidden = ModelFactory.ParseHidden(Hidden, out _) ?? throw new InvalidOperationException("Validate must run first"); c.Data = Data; c.BatchSize = BatchSize; c.Lr = Lr; c.Momentum = Momentum; c.Seed = Seed;
+        c.Model = Model; c.Hidden = ModelFactory.ParseHidden(Hidden, out _) ?? throw new InvalidOperationException("Validate must run first"); c.Data = Data; c.BatchSize = BatchSize; c.FullBatch = FullBatch; c.Lr = Lr; c.Momentum = Momentum; c.Seed = Seed;
         c.Out = Out; c.EvalBatchSize = EvalBatchSize; c.Compressor = Compressor; c.Density = Density; c.K = K;
         c.ErrorFeedback = UseErrorFeedback; c.MomentumMasking = UseMomentumMasking; c.Threshold = Threshold; c.StallTimeout = StallTimeout;
         return c;
@@ -83,7 +89,7 @@ public abstract class TrainingOptions
     {
         if (ModelFactory.FindProblem(Model) is string modelProblem) return modelProblem;
         if (ModelFactory.ParseHidden(Hidden, out string? hiddenProblem) == null) return hiddenProblem;
-        if (BatchSize < 1) return $"--batch-size must be at least 1 (got {BatchSize})";
+        if (!FullBatch && BatchSize < 1) return $"--batch-size must be at least 1 (a whole number) or full (got '{BatchSizeText}')";
         if (!(Lr > 0) || !float.IsFinite((float)Lr)) return $"--lr must be a positive finite number (got {Lr.ToString(CultureInfo.InvariantCulture)})";
         if (!(Momentum >= 0 && Momentum < 1)) return $"--momentum must be in [0, 1) (got {Momentum.ToString(CultureInfo.InvariantCulture)})";
         if (EvalBatchSize < 1) return $"--eval-batch-size must be at least 1 (got {EvalBatchSize})";

@@ -57,6 +57,19 @@ public sealed class RunSummary : TrainingSummary
     public double CostPayloadBits { get; set; }
     public double CostPacketBits { get; set; }
     public double? CostMpiSeconds { get; set; }
+    public double CostPayloadLog2dBits { get; set; }
+    /// <summary>--l2 (0: none); the objective is the mean loss + l2/2 ||w||^2.</summary>
+    public double L2 { get; set; }
+    /// <summary>With --step-size inverse-L: the smoothness bound L whose inverse was the step; else null.</summary>
+    public double? SmoothnessL { get; set; }
+    /// <summary>Training images used (--train-samples, or the whole set).</summary>
+    public int TrainSamples { get; set; }
+    /// <summary>--batch-size full: every step used each rank's whole shard.</summary>
+    public bool FullBatch { get; set; }
+    /// <summary>The payload model's index price the dynamic rule weighed ("32" or "log2d").</summary>
+    public string IndexBits { get; set; } = "32";
+    /// <summary>The objective at the last step's parameters (before its update), where computed.</summary>
+    public double? FinalObjective { get; set; }
     /// <summary>The dynamic rule's own time per step (beyond the selection pass), where used.</summary>
     public double? RuleMsPerStep { get; set; }
     /// <summary>The --exchange of a compressed run ("allgather", ..., "auto"); null for dense training.</summary>

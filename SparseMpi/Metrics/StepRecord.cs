@@ -35,6 +35,13 @@ public sealed class StepRecord
     public double CostPayloadBits { get; set; }
     public double CostPacketBits { get; set; }
     public double CostMpiSeconds { get; set; }
+    /// <summary>The payload cost with ceil(log2 d)-bit indices (the paper's count), cumulative per rank.</summary>
+    public double CostPayloadLog2dBits { get; set; }
+    /// <summary>
+    /// f(x_t), the full objective at this step's parameters before its update: the mean loss over all training
+    /// samples (--train-samples) + l2/2 ||w||^2. Null when not computed (training on the full set with mini-batches).
+    /// </summary>
+    public double? Objective { get; set; }
     /// <summary>Seconds since the run started when this step ended (continued across --resume); 0 in runs before it was logged.</summary>
     public double WallSeconds { get; set; }
     /// <summary>The exchange that ran this step (--exchange name; with auto, its choice); null for dense training.</summary>

@@ -36,6 +36,7 @@ public sealed class SyncRunLog : IDisposable
     readonly ExchangeStatistics _exchanges = new();
     readonly AssumptionStatistics _assumption = new();
     long _cumulativeBytes, _collectives, _steps;
+    double? _lastObjective;
     double _lastPrint, _lossOfLastStep = double.NaN, _startupSeconds = double.NaN, _firstStepUnixTime = double.NaN;
 
     /// <param name="wall">started when the process began its work (the run's wall clock).</param>
@@ -90,6 +91,7 @@ public sealed class SyncRunLog : IDisposable
         _kStats.Add(kPerRank);
         _cost.Add(kPerRank);
         _lossOfLastStep = s.MeanLoss;
+        if (s.Objective is double f) _lastObjective = f;
         _exchanges.Add(stats.Exchange, stats.FillIn);
         _assumption.Add(stats);
         if (!_root) return;
@@ -104,6 +106,7 @@ public sealed class SyncRunLog : IDisposable
                 MsCompute = s.MsCompute, MsSelect = stats.MsSelect, MsWait = stats.MsWait, MsComm = stats.MsComm, MsApply = stats.MsApply,
                 CumulativeBytesSent = _cumulativeBytes, SamplesPerSecond = _options.BatchSize * _world.Size / stepSeconds,
                 CostPayloadBits = _cost.PayloadBits, CostPacketBits = _cost.PacketBits, CostMpiSeconds = _cost.MpiSeconds,
+                CostPayloadLog2dBits = _cost.PayloadLog2dBits, Objective = s.Objective,
                 WallSeconds = WallSeconds,
                 Exchange = stats.Exchange, PredictedCommMs = stats.PredictedCommMs, FillIn = stats.FillIn,
                 TopkResidualRatio = stats.TopKResidualRatio, RandomkBound = stats.RandomKBound, Xi = stats.Xi, XiTopk = stats.XiOfTopK,
@@ -121,6 +124,12 @@ public sealed class SyncRunLog : IDisposable
 
     /// <summary>Where the ranks ran (nodes, ranks per node, transport), gathered by the trainer before the summary.</summary>
     public RunPlacement? Placement { set => _summary.Placement = value; }
+
+    /// <summary>Training images the run used (set by the trainer).</summary>
+    public int TrainSamples { get; set; }
+
+    /// <summary>L of --step-size inverse-L (set by the trainer; null otherwise).</summary>
+    public double? SmoothnessL { get; set; }
 
     /// <summary>Total steps of the run (set by the trainer once known).</summary>
     public long TotalSteps { get; set; }
@@ -182,6 +191,9 @@ public sealed class SyncRunLog : IDisposable
         s.CostPayloadBits = _cost.PayloadBits;
         s.CostPacketBits = _cost.PacketBits;
         s.CostMpiSeconds = fit != null ? _cost.MpiSeconds : null;
+        s.CostPayloadLog2dBits = _cost.PayloadLog2dBits;
+        s.L2 = _options.L2; s.SmoothnessL = SmoothnessL; s.TrainSamples = TrainSamples; s.FullBatch = _options.FullBatch;
+        s.IndexBits = _options.IndexBits; s.FinalObjective = _lastObjective;
         s.RuleMsPerStep = rule.RuleMsPerStep;
         s.Exchange = _options.Dense ? null : _options.Exchange;
         s.ExchangeChosen = _exchanges.Counts;

@@ -33,6 +33,8 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     ShardedBatches _batches = null!;
     DeviceBatch? _deviceBatch;
     FashionMnist _data = null!;
+    ImageSet _train = null!; // the training images the objective is over (--train-samples, or all)
+    double? _smoothness; // L, with --step-size inverse-L
     CommunicationCost _cost = null!;
     MpiCostFit? _fit;
     DevicePlacement _placement = null!;
@@ -60,7 +62,8 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             _log.Step(step, outcome, _rule.KPerRank, Stopwatch.GetElapsedTime(started).TotalSeconds, _world.CollectiveCalls - collectives);
 
             long done = step + 1;
-            bool epochEnd = done % _batches.StepsPerEpoch == 0 || done == _totalSteps;
+            // A full-batch epoch is one step: its test evaluation would be every step, so only the run's end has one.
+            bool epochEnd = !options.FullBatch && done % _batches.StepsPerEpoch == 0 || done == _totalSteps;
             // Evaluation reads the parameters and changes nothing: --eval-every changes when, not what, a run computes.
             if (epochEnd || options.EvalEvery > 0 && done % options.EvalEvery == 0)
             {
@@ -82,8 +85,9 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     }
 
     /// <summary>What one step produced, for the bookkeeping.</summary>
-    /// <summary>What one step produced, for the bookkeeping; <paramref name="StopSignal"/>: a stop signal some rank received (0: none).</summary>
-    public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats, int StopSignal);
+    /// <summary>What one step produced, for the bookkeeping; <paramref name="StopSignal"/>: a stop signal some rank received (0: none);
+    /// <paramref name="Objective"/>: f at the step's parameters before its update, where computed (see <see cref="StepRecord.Objective"/>).</summary>
+    public readonly record struct StepOutcome(BatchPosition At, double MeanLoss, double MsCompute, StepStats Stats, int StopSignal, double? Objective = null);
 
     /// <summary>
     /// One synchronous step: the gradient, then <see cref="SyncStep"/> (compensate and select, agree, exchange and
@@ -91,10 +95,16 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     /// </summary>
     StepOutcome Step(long step)
     {
+        // On a mini-batch run over --train-samples, f(x_t) is one forward pass over the images at the logged steps,
+        // before the gradient (so at the same parameters as a full-batch step's loss); outside the step's timed phases.
+        double? objective = ObjectiveByPass && (step % options.LogEvery == 0 || step + 1 == _totalSteps)
+            ? DistributedEvaluation.Evaluate(_world, _model, _train, options.EvalBatchSize).Loss + _model.L2Penalty(options.L2)
+            : null;
         BatchPosition at = _batches.Next();
         long t0 = Stopwatch.GetTimestamp();
         var (input, target) = _deviceBatch?.Load(_batches.Input, _batches.Target) ?? (_batches.Input, _batches.Target);
         float loss = _model.ComputeGradient(input, target);
+        if (options.L2 > 0) loss += (float)_model.AddL2(options.L2);
         double msCompute = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         if (step == options.FaultNanStep && _root) InjectNaN(_model);
 
@@ -104,8 +114,13 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             throw new CollectiveUsageException(
                 $"non-finite loss or gradient at step {step} ({at}) on {agreed.NonFiniteRanks} rank(s); training stopped" +
                 (_lastCheckpointStep >= 0 ? $"; the last checkpoint (step {_lastCheckpointStep}) is intact" : ""), _root);
-        return new StepOutcome(at, agreed.MeanLoss, msCompute, stats, agreed.StopSignal);
+        // Full batch: the shards are equal and cover the training images, so the mean of the ranks' losses is f(x_t).
+        if (options.FullBatch) objective = agreed.MeanLoss;
+        return new StepOutcome(at, agreed.MeanLoss, msCompute, stats, agreed.StopSignal, objective);
     }
+
+    /// <summary>The objective needs its own pass: mini-batches over a --train-samples subset.</summary>
+    bool ObjectiveByPass => options.TrainSamples > 0 && !options.FullBatch;
 
     /// <summary>Preflight (configuration and data agreed by all ranks), model, update rule, and the resume point.</summary>
     void Setup()
@@ -116,16 +131,29 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         _configHash = CollectiveSelfCheck.StableHash(_configuration);
         Preflight.SameOnAllRanks(_world, _configHash, "the training configuration");
         _data = TrainingSetup.LoadData(_world, options.Data);
+        _train = TrainingSetup.TrainingImages(_world, _data.Train, options.TrainSamples);
 
         _model = FlatModel.Create(options.Model, options.Seed, _placement.TorchDevice, options.Hidden);
+        if (options.ZeroInit) _model.ZeroParameters();
         _hostCopy = _placement.UsesTorch ? new float[_model.D] : null;
         TrainingSetup.Synchronise(_world, _model, options.ProblemFor, ParametersOnHost, HostParametersChanged);
-        _batches = TrainingSetup.Batches(_world, _data.Train, options.BatchSize, options.Seed);
+        // Resolved once here, after the configuration text (which names "full" and "inverse-L", not their values):
+        // the batch is the shard, the step 1/L of these images.
+        if (options.FullBatch) options.BatchSize = TrainingSetup.FullBatchSize(_world, _train.Count);
+        _batches = TrainingSetup.Batches(_world, _train, options.BatchSize, options.Seed);
+        if (options.InverseLStep)
+        {
+            double l = SmoothnessBound.SoftmaxRegression(_world, _train, options.L2);
+            Preflight.SameOnAllRanks(_world, BitConverter.DoubleToInt64Bits(l), "the smoothness bound L");
+            _smoothness = l;
+            options.Lr = 1 / l;
+            if (_root) Console.WriteLine($"step size 1/L: L = {l:R} (lambda_max(X~^T X~)/(2n) + l2 over n = {_train.Count} images, l2 = {options.L2:R}); step {1 / l:R}");
+        }
         _deviceBatch = _placement.UsesTorch ? new DeviceBatch(_batches.BatchSize, _model.Device) : null;
         _fit = options.MpiAlpha is double alpha && options.MpiBeta is double beta
             ? new MpiCostFit(alpha, beta, [], [])
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
-        _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit);
+        _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit, options.IndexBits);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
         if (_rule is CompressedRule { Exchange: AutoExchange { Fit: { } autoFit } })
         {
@@ -141,7 +169,8 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         if (options.Resume != null && _start.Step >= _totalSteps)
             throw new CollectiveUsageException(
                 $"--resume {_runDir}: the run already ended at step {_start.Step}; to continue it, give a larger --epochs (now {options.Epochs}) or --max-steps", _root);
-        _log = new SyncRunLog(mpi, options, _runDir, _model.D, _placement, _configuration, _cost, _start, _batches.StepsPerEpoch, _wall) { TotalSteps = _totalSteps };
+        _log = new SyncRunLog(mpi, options, _runDir, _model.D, _placement, _configuration, _cost, _start, _batches.StepsPerEpoch, _wall)
+            { TotalSteps = _totalSteps, TrainSamples = _train.Count, SmoothnessL = _smoothness };
         if (_root)
             Console.WriteLine($"train: {ModelFactory.Describe(options.Model, options.Hidden)} (d = {_model.D}) on {_world.Size} ranks ({_placement.Device}, {_placement.KernelName} kernel), {options.Compressor}, " +
                 $"{_batches.StepsPerEpoch} steps/epoch of {options.BatchSize}/rank, {_totalSteps - _start.Step} steps to go");
@@ -156,7 +185,7 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
         _start = new TrainingPosition(latest.Step, latest.Epoch, latest.StepInEpoch, latest.CumulativeBytesSent, latest.WallSeconds,
             latest.CostPayloadBits, latest.CostPacketBits, latest.CostMpiSeconds);
         _batches.Seek(new BatchPosition(latest.Epoch, latest.StepInEpoch));
-        _cost.Restore(_start.CostPayloadBits, _start.CostPacketBits, _start.CostMpiSeconds);
+        _cost.Restore(_start.CostPayloadBits, _start.CostPacketBits, _start.CostMpiSeconds, _start.Step);
         _lastCheckpointStep = _start.Step;
     }
 

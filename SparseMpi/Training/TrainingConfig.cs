@@ -15,7 +15,10 @@ public abstract class TrainingConfig
     /// <summary>The mlp's hidden widths (<see cref="Models.Mlp.DefaultHidden"/> unless --hidden gave others).</summary>
     public int[] Hidden { get; set; } = [.. Models.Mlp.DefaultHidden];
     public string Data { get; set; } = "";
+    /// <summary>Per rank. With <see cref="FullBatch"/>, 0 until the trainer sets it to the shard size.</summary>
     public int BatchSize { get; set; }
+    /// <summary>Every step uses each rank's whole shard: full-batch gradient descent.</summary>
+    public bool FullBatch { get; set; }
     public double Lr { get; set; }
     public double Momentum { get; set; }
     public long Seed { get; set; }
@@ -49,7 +52,7 @@ public abstract class TrainingConfig
     /// is stored in checkpoints: changing it refuses every older checkpoint.
     /// </summary>
     public virtual string MathConfiguration() =>
-        string.Create(CultureInfo.InvariantCulture, $"model={Model}{HiddenText()};batch={BatchSize};lr={Lr:R};momentum={Momentum:R};seed={Seed}");
+        string.Create(CultureInfo.InvariantCulture, $"model={Model}{HiddenText()};batch={(FullBatch ? "full" : BatchSize)};lr={Lr:R};momentum={Momentum:R};seed={Seed}");
 
     /// <summary>The widths, only when not the default: the default mlp keeps the configuration text (and so the
     /// checkpoints) it always had.</summary>
@@ -85,6 +88,16 @@ public sealed class SyncConfig : TrainingConfig
     public int PacketHeaderBytes { get; set; }
     public double? MpiAlpha { get; set; }
     public double? MpiBeta { get; set; }
+    /// <summary>"32" or "log2d": the index price of the payload model the dynamic rule weighs.</summary>
+    public string IndexBits { get; set; } = "32";
+    /// <summary>The objective is the mean loss + L2/2 ||w||^2 (0: no regularisation).</summary>
+    public double L2 { get; set; }
+    /// <summary>The step is 1/L (<see cref="SmoothnessBound"/>) instead of <see cref="TrainingConfig.Lr"/>.</summary>
+    public bool InverseLStep { get; set; }
+    /// <summary>Train on the first this many training images (0: all); the run logs the objective over them.</summary>
+    public int TrainSamples { get; set; }
+    /// <summary>Start from zero parameters (logreg) instead of torch's random init.</summary>
+    public bool ZeroInit { get; set; }
     public int LogEvery { get; set; }
     /// <summary>--log-assumption: measure Alistarh et al.'s assumption on the logged steps (<see cref="AssumptionProbe"/>).
     /// Not part of <see cref="MathConfiguration()"/>: it changes no parameter.</summary>
@@ -120,13 +133,16 @@ public sealed class SyncConfig : TrainingConfig
 
     public override string MathConfiguration()
     {
-        string s = base.MathConfiguration() + $";compressor={Compressor}";
+        // The objective's settings, appended only when given: runs without them keep their text (and checkpoints).
+        string s = base.MathConfiguration() + string.Create(CultureInfo.InvariantCulture,
+            $"{(L2 > 0 ? $";l2={L2:R}" : "")}{(InverseLStep ? ";step=inverse-L" : "")}{(TrainSamples > 0 ? $";train-samples={TrainSamples}" : "")}{(ZeroInit ? ";init=zero" : "")}") +
+            $";compressor={Compressor}";
         if (Dense) return s;
         return s + CompressionText() + string.Create(CultureInfo.InvariantCulture, $";warmup={WarmupEpochs};format={WireFormat};exchange={Exchange}") +
             // The node sums add in another order; a flat run keeps the text it always had (and its checkpoints).
             (Hierarchy == "none" ? "" : $";hierarchy={Hierarchy}") +
             (DynamicK ? string.Create(CultureInfo.InvariantCulture,
-                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}") : "") +
+                $";k-rule=dynamic;cost={CostModel};k-max={KMax};header={HeaderBytes};packet={PacketBytes}/{PacketHeaderBytes};mpi={MpiAlpha:R}/{MpiBeta:R}{(IndexBits == "32" ? "" : $";index-bits={IndexBits}")}") : "") +
             // Only k entries of the sum are applied: a different update rule, named as such.
             (GlobalTopK ? string.Create(CultureInfo.InvariantCulture,
                 $";global-topk={Exchange};threshold-refresh={ThresholdRefresh};repartition={OkTopkExchange.DefaultRepartitionPeriod}") : "");

@@ -20,6 +20,32 @@ public static class TrainingSetup
         return data;
     }
 
+    /// <summary>The first <paramref name="samples"/> images of <paramref name="train"/> (0: all of them), copied once.</summary>
+    public static ImageSet TrainingImages(Communicator world, ImageSet train, int samples)
+    {
+        if (samples == 0) return train;
+        Preflight.Agree(world, () =>
+        {
+            if (samples > train.Count) throw new UsageException($"--train-samples {samples} is more than the {train.Count} training images");
+            if (samples < world.Size) throw new UsageException($"--train-samples {samples} cannot be shared by {world.Size} ranks");
+        });
+        return train.Slice(0, samples);
+    }
+
+    /// <summary>
+    /// The batch of --batch-size full: the whole shard of each rank. The shards must cover every image, else the
+    /// mean over ranks is not the gradient of f (the sampler would drop N mod P images, different ones each epoch).
+    /// </summary>
+    public static int FullBatchSize(Communicator world, int samples)
+    {
+        Preflight.Agree(world, () =>
+        {
+            if (samples % world.Size != 0)
+                throw new UsageException($"--batch-size full needs the {samples} training images to split evenly over {world.Size} ranks (choose --train-samples as a multiple of {world.Size})");
+        });
+        return samples / world.Size;
+    }
+
     /// <summary>
     /// Rank 0's initial parameters on every rank (identical start even if torch's init differed somewhere), then
     /// <paramref name="problemFor"/>(d) checked on every rank (options such as k that need the model's d).

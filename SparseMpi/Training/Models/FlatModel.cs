@@ -161,6 +161,47 @@ public sealed unsafe class FlatModel : IDisposable
         return loss.item<float>();
     }
 
+    /// <summary>
+    /// Adds the gradient of l2/2 ||w||^2 (l2 * w, over every parameter) to the last <see cref="ComputeGradient"/>
+    /// in place and returns that penalty, so loss + penalty is the regularised objective at these parameters.
+    /// </summary>
+    public double AddL2(double l2)
+    {
+        if (OnCpu)
+        {
+            Span<float> w = ParameterSpan, g = GradientSpan;
+            double squares = 0;
+            float scale = (float)l2;
+            for (int i = 0; i < w.Length; i++) { squares += (double)w[i] * w[i]; g[i] += scale * w[i]; }
+            return 0.5 * l2 * squares;
+        }
+        using var scope = torch.NewDisposeScope();
+        double sq = FlatParameters.dot(FlatParameters).item<float>();
+        FlatGradients.add_(FlatParameters, alpha: l2);
+        return 0.5 * l2 * sq;
+    }
+
+    /// <summary>Every parameter to zero (x0 = 0 of a convex model), in place.</summary>
+    public void ZeroParameters()
+    {
+        using var noGrad = torch.no_grad();
+        FlatParameters.zero_();
+    }
+
+    /// <summary>l2/2 ||w||^2 of the current parameters (CPU: in double; elsewhere: torch's float dot).</summary>
+    public double L2Penalty(double l2)
+    {
+        if (l2 == 0) return 0;
+        if (OnCpu)
+        {
+            double squares = 0;
+            foreach (float x in ParameterSpan) squares += (double)x * x;
+            return 0.5 * l2 * squares;
+        }
+        using var scope = torch.NewDisposeScope();
+        return 0.5 * l2 * FlatParameters.dot(FlatParameters).item<float>();
+    }
+
     /// <summary>Zeroes the flat gradient in place; the per-parameter gradient views stay bound.</summary>
     public void ZeroGradients()
     {

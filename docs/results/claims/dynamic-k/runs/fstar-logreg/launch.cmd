@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 1 /tmp/frozen/sparsempi train --l2 0.5 --train-samples 256 --log-every 1 --mpi-alpha 5e-5 --mpi-beta 8e-9 --model logreg --step-size inverse-L --init zero --epochs 1000000 --momentum 0 --batch-size full --compressor none --max-steps 4000 --out /tmp/dk/runs/fstar-logreg 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/frozen/sparsempi train --l2 0.5 --train-samples 256 --log-every 1 --mpi-alpha 5e-5 --mpi-beta 8e-9 --compressor topk --k 100 --max-steps 300 --model logreg --step-size inverse-L --init zero --epochs 1000000 --batch-size 64 --seed 1 --momentum 0.9 --error-feedback true --out /tmp/dk/runs/ranks4/seed-1/fixed-k100 
