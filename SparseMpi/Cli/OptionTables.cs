@@ -270,7 +270,7 @@ public static class OptionTables
     public static readonly OptionTable BenchTopK = new OptionTableBuilder<BenchTopKVerb>().Always("d", "density", "repeat", "seed").Paths("json").Build();
     public static readonly OptionTable SelfTestTopK = new OptionTableBuilder<SelfTestTopKVerb>().Always("seed", "large").Build();
     public static readonly OptionTable Plot = new OptionTableBuilder<PlotVerb>().Always("labels", "target-loss", "target-accuracy", "title", "prefix").Paths("out").Build();
-    public static readonly OptionTable Report = new OptionTableBuilder<ReportVerb>().Always("network", "pair-ns", "title").Paths("out").Build();
+    public static readonly OptionTable Report = new OptionTableBuilder<ReportVerb>().Always("network", "pair-ns", "bench-step", "title").Paths("out").Build();
 
     public static IReadOnlyList<OptionTable> All { get; } =
         [Train, Hogwild, FitMpiCost, BenchComm, BenchStep, CheckMpi, CheckSparse, BenchTopK, SelfTestTopK, Plot, Report];
