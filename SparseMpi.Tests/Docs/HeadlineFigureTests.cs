@@ -462,6 +462,27 @@ public class HeadlineFigureTests
     }
 
     [Test]
+    public void TimeToAccuracyFigures()
+    {
+        string bullet = Bullet("Time to 0.85 test accuracy on the emulated cluster");
+        var q = Quoted(bullet, @"the MLP at 1 Gb/s (\S+)x faster with top-k 0.01 \(mean of 3 seeds: (\S+) s against (\S+) s;");
+        var wide = Quoted(bullet, @"at 10 Gb/s (\S+)x \(one seed");
+        const string command = "scripts/cluster-train.sh";
+        // Seconds to the target: the first evaluation at or above it (evaluations.jsonl), as the table script reads it.
+        double ToTarget(string run) => File.ReadLines(Require($"docs/results/cluster/{run}/evaluations.jsonl", command)[0])
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .First(e => e.GetProperty("test_accuracy").GetDouble() >= 0.85).GetProperty("wall_seconds").GetDouble();
+        double dense = new[] { 1, 2, 3 }.Average(s => ToTarget($"tta-mlp/1gbit/dense-s{s}"));
+        double topk = new[] { 1, 2, 3 }.Average(s => ToTarget($"tta-mlp/1gbit/topk0.01-allgather-s{s}"));
+        Figure("dense seconds to 0.85", q[1], dense, "docs/results/cluster/tta-mlp/1gbit/");
+        Figure("top-k seconds to 0.85", q[2], topk, "docs/results/cluster/tta-mlp/1gbit/");
+        Figure("dense / top-k, MLP 1 Gb/s", q[0], dense / topk, "docs/results/cluster/tta-mlp/1gbit/");
+        string[] sparse = ["topk0.01-allgather", "topk0.01-ssar-rd", "topk0.001-allgather", "topk0.001-ssar-rd"];
+        double best = sparse.Min(r => ToTarget($"tta-wide/10gbit/{r}-s1"));
+        Figure("dense / best top-k, wide MLP 10 Gb/s", wide[0], ToTarget("tta-wide/10gbit/dense-s1") / best, "docs/results/cluster/tta-wide/10gbit/");
+    }
+
+    [Test]
     public void StartupFigure()
     {
         string bullet = Bullet("Start-up from");
