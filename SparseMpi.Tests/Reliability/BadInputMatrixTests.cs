@@ -182,7 +182,7 @@ public class BadInputMatrixTests
         yield return new("plot garbage metrics", "plot {run} --out {out}", "metrics.jsonl line 2: not a metrics record",
             Setup: CopyRun(run => File.WriteAllLines(Path.Combine(run, "metrics.jsonl"), [File.ReadLines(Path.Combine(run, "metrics.jsonl")).First(), "garbage"])));
         yield return new("plot into a file", "plot {run} --out {run}/summary.json", "is a file, not a directory", Setup: CopyRun());
-        yield return new("report without runs", "report --out {out}", "missing or extra positional arguments");
+        yield return new("report without runs", "report --out {out}", "give run directories (RUN_DIR), --bench-step files, or both");
         yield return new("bench-topk json not writable", "bench-topk -d 65536 --json /proc/sparsempi-test.json", "cannot write in /proc");
         yield return new("bench-topk stray argument", "bench-topk --d 4096 --repeat 1 4096", "unexpected argument '4096'");
         yield return new("bench-comm unknown option", "bench-comm --bogus", "unknown option '--bogus'");
