@@ -47,6 +47,7 @@ public class BenchTopKVerbTests
                 launcher: Launcher.None, timeoutSeconds: 120);
             Assert.That(run.ExitCode, Is.Zero, run.ToString());
             Assert.That(run.Stdout, Does.Contain("torch_set_equal = True"), run.ToString());
+            Assert.That(run.Stdout, Does.Match(@"exact by phase: sample \d+\.\d+ ms, filter \d+\.\d+ ms \(\d+\.\d+x of the memory pass\), finish"), run.ToString());
             Assert.That(Directory.GetFiles(dir), Is.EqualTo(new[] { json }), "no temporary file is left behind");
 
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
@@ -54,9 +55,11 @@ public class BenchTopKVerbTests
             Assert.That(root.GetProperty("d").GetInt32(), Is.EqualTo(200003));
             Assert.That(root.GetProperty("k").GetInt32(), Is.EqualTo(2000));
             Assert.That(root.GetProperty("isa").GetString(), Is.EqualTo(VectorPaths.Best.ToString()));
-            foreach (string name in new[] { "memory_pass", "exact", "approx", "fused_ef", "torch_topk" })
+            foreach (string name in new[] { "memory_pass", "exact", "approx", "fused_ef", "accumulate", "accumulate_pass", "torch_topk",
+                         "exact_sample", "exact_filter", "exact_finish" })
                 Assert.That(root.GetProperty("ms").GetProperty(name).GetDouble(), Is.GreaterThan(0), name);
-            foreach (string name in new[] { "exact_vs_memory_pass", "approx_vs_memory_pass", "fused_ef_vs_memory_pass", "exact_speedup_vs_torch" })
+            foreach (string name in new[] { "exact_vs_memory_pass", "approx_vs_memory_pass", "fused_ef_vs_memory_pass", "exact_speedup_vs_torch",
+                         "fused_ef_vs_accumulate", "fused_ef_vs_accumulate_pass", "filter_vs_memory_pass" })
                 Assert.That(root.GetProperty(name).GetDouble(), Is.GreaterThan(0), name);
             Assert.That(root.GetProperty("torch_set_equal").GetBoolean(), Is.True);
         }

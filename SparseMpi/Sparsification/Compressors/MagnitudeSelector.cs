@@ -58,6 +58,9 @@ public sealed class MagnitudeSelector : IFusedCompressor
     /// <summary>Calls that ended in the radix fallback (the sample misled); for diagnostics.</summary>
     public long Fallbacks => _engine.Fallbacks;
 
+    /// <summary>The engine itself, for bench-topk's per-phase timings.</summary>
+    internal SelectionEngine Engine => _engine;
+
     /// <summary>Calls that needed a second filter pass; for diagnostics.</summary>
     public long SecondPasses => _engine.SecondPasses;
 

@@ -28,25 +28,41 @@ internal readonly ref struct AccumulationPass(ReadOnlySpan<float> after, VectorP
         var e512 = Vector512.Create(ExponentMask);
         var e256 = Vector256.Create(ExponentMask);
         var e128 = Vector128.Create(ExponentMask);
+        // One cache line (16 floats) per iteration at every width, each stream prefetched a page ahead as in
+        // the filter pass (CandidateFilter.PrefetchElements): measured on an Intel Xeon, this pass went from
+        // 1.7-1.9x to 1.5-1.6x of a one-stream read pass.
         if (path == VectorPath.Vector512)
         {
             var acc = Vector512<int>.Zero;
             for (; i <= d - 16; i += 16)
+            {
+                CandidateFilter.PrefetchAhead(ref op, i, d, 1);
                 acc |= Vector512.Equals(op.Invoke512(i).AsInt32() & e512, e512);
+            }
             bad = acc != Vector512<int>.Zero;
         }
         else if (path == VectorPath.Vector256)
         {
             var acc = Vector256<int>.Zero;
-            for (; i <= d - 8; i += 8)
-                acc |= Vector256.Equals(op.Invoke256(i).AsInt32() & e256, e256);
+            for (; i <= d - 16; i += 16)
+            {
+                CandidateFilter.PrefetchAhead(ref op, i, d, 1);
+                acc |= Vector256.Equals(op.Invoke256(i).AsInt32() & e256, e256)
+                     | Vector256.Equals(op.Invoke256(i + 8).AsInt32() & e256, e256);
+            }
             bad = acc != Vector256<int>.Zero;
         }
         else if (path == VectorPath.Vector128)
         {
             var acc = Vector128<int>.Zero;
-            for (; i <= d - 4; i += 4)
-                acc |= Vector128.Equals(op.Invoke128(i).AsInt32() & e128, e128);
+            for (; i <= d - 16; i += 16)
+            {
+                CandidateFilter.PrefetchAhead(ref op, i, d, 1);
+                acc |= (Vector128.Equals(op.Invoke128(i).AsInt32() & e128, e128)
+                      | Vector128.Equals(op.Invoke128(i + 4).AsInt32() & e128, e128))
+                     | (Vector128.Equals(op.Invoke128(i + 8).AsInt32() & e128, e128)
+                      | Vector128.Equals(op.Invoke128(i + 12).AsInt32() & e128, e128));
+            }
             bad = acc != Vector128<int>.Zero;
         }
         for (; i < d; i++)

@@ -48,7 +48,7 @@ internal sealed class SelectionEngine(VectorPath path)
     readonly CandidateBuffer _candidates = new();
     readonly ThresholdSampler _sampler = new();
     readonly RadixSelect _radix = new();
-    readonly int[] _histogram = new int[KthLargestKey.Bins];
+    readonly int[] _histogram = new int[KthLargestKey.HistogramLength];
 
     public VectorPath Path { get; } = VectorPaths.Resolve(path);
 
@@ -143,6 +143,29 @@ internal sealed class SelectionEngine(VectorPath path)
         Fallbacks++;
         return ExactByRadix(after, k, step, indices, values);
     }
+
+    /// <summary>
+    /// The exact route's three phases one at a time, for bench-topk's per-phase timings (the engine's own
+    /// calls run them back to back): the sample and its threshold, the filter pass, the finish.
+    /// </summary>
+    internal (int Threshold, int Limit) SamplePhase(ReadOnlySpan<float> acc, int k)
+    {
+        var op = new ReadAccumulator(acc);
+        _sampler.Take(ref op, Path, k);
+        var (threshold, expected) = _sampler.Threshold(k, ExactSigmas);
+        return (threshold, Limit(expected, acc.Length));
+    }
+
+    /// <inheritdoc cref="SamplePhase"/>
+    internal int FilterPhase(ReadOnlySpan<float> acc, int threshold, int limit)
+    {
+        var op = new ReadAccumulator(acc);
+        return CandidateFilter.Run(ref op, threshold, limit, _candidates, Path);
+    }
+
+    /// <inheritdoc cref="SamplePhase"/>
+    internal int FinishPhase(int count, int k, Span<int> indices, Span<float> values) =>
+        Finish(count, k, SelectionMode.Exact, 0, indices, values);
 
     static int Limit(long expected, int d) => (int)Math.Min(d, 2 * expected + 1024);
 

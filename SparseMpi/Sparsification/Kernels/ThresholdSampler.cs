@@ -24,7 +24,7 @@ internal sealed class ThresholdSampler
 
     readonly int[] _keys = new int[MaxSample];
     readonly int[] _scratch = new int[MaxSample];
-    readonly int[] _histogram = new int[KthLargestKey.Bins];
+    readonly int[] _histogram = new int[KthLargestKey.HistogramLength];
     int _size;
     int _d;
 
@@ -51,10 +51,10 @@ internal sealed class ThresholdSampler
         // instead of paying one memory latency per run, and whole-vector reads beat per-element ones
         // (measured here for 4096 runs: 0.66 ms plain, 0.36 ms prefetched, 0.14 ms prefetched + vectors).
         var signClear = Vector128.Create(MagnitudeKey.SignClear);
-        for (int r = 0; r < Math.Min(PrefetchAhead, runs); r++) op.Prefetch(RunStart(r, stride));
+        for (int r = 0; r < Math.Min(PrefetchAhead, runs); r++) PrefetchRun(ref op, RunStart(r, stride));
         for (int r = 0; r < runs; r++)
         {
-            if (r + PrefetchAhead < runs) op.Prefetch(RunStart(r + PrefetchAhead, stride));
+            if (r + PrefetchAhead < runs) PrefetchRun(ref op, RunStart(r + PrefetchAhead, stride));
             int start = RunStart(r, stride);
             if (path == VectorPath.Scalar)
                 for (int j = 0; j < RunLength; j++) _keys[n++] = MagnitudeKey.Of(op.Peek(start + j));
@@ -69,8 +69,20 @@ internal sealed class ThresholdSampler
     }
 
     /// <summary>
+    /// Both cache lines a run can touch: a run is one line only when the buffer is 64-byte aligned, and .NET
+    /// arrays are not (their data starts 16 bytes into an 8-byte aligned object). Prefetching only the
+    /// first line left one demand miss per run (measured on an Intel Xeon: 0.6 ms for 4096 runs).
+    /// </summary>
+    static void PrefetchRun<TOp>(ref TOp op, int start) where TOp : IAccumulationOperator, allows ref struct
+    {
+        op.Prefetch(start);
+        op.Prefetch(start + RunLength - 1);
+    }
+
+    /// <summary>
     /// Run r starts at a hashed offset inside the r-th stride (so periodic data does not alias with the
-    /// sample), rounded down to a multiple of 16 so the run is one cache line of a 64-byte aligned buffer.
+    /// sample), rounded down to a multiple of 16 so the run is one cache line of a 64-byte aligned buffer (two of
+    /// any other).
     /// </summary>
     static int RunStart(int r, int stride)
     {
