@@ -318,6 +318,39 @@ public class HeadlineFigureTests
         Range("fused EF + exact vs memory pass (Vector512)", q[3], v512.Select(r => P(r, "fused_ef_vs_memory_pass")), wide);
     }
 
+    /// <summary>The Intel host's kernel row: 2^25 runs of each width and the 2^27 runs, told apart by d.</summary>
+    [Test]
+    public void IntelKernelFigures()
+    {
+        string bullet = Bullet("On the Intel Xeon host");
+        var q = Quoted(bullet, @"exact top-k of 2\^25 floats (\S+)x one memory pass \(AVX-512; (\S+)x with\s+AVX-512 off\) and (\S+)x faster " +
+                               @"than `torch\.topk`; fused error feedback \+ select (\S+)x of the library's\s+three-stream floor and (\S+)x " +
+                               @"of our own accumulate-only pass; at 2\^27 exact (\S+)x and (\S+)x");
+        const string wide = "docs/results/kernels/intel/bench-topk-vector512-*.json", narrow = "docs/results/kernels/intel/bench-topk-vector256-*.json";
+        Assert.That(CitedData(bullet), Does.Contain(wide).And.Contain(narrow));
+        var all512 = Require(wide, "bin/sparsempi bench-topk (docs/results/kernels/intel/README.md)").Select(Json).ToList();
+        var v256 = Require(narrow, "DOTNET_EnableAVX512=0 bin/sparsempi bench-topk").Select(Json).ToList();
+        var v512 = all512.Where(r => r.GetProperty("d").GetInt64() == 1L << 25).ToList();
+        var large = all512.Where(r => r.GetProperty("d").GetInt64() == 1L << 27).ToList();
+        Assert.That(v512.Count + large.Count, Is.EqualTo(all512.Count), "every AVX-512 file is at 2^25 or 2^27");
+        foreach (var (runs, isa) in new[] { (v512, "Vector512"), (large, "Vector512"), (v256, "Vector256") })
+            foreach (var r in runs)
+            {
+                Assert.That(r.GetProperty("isa").GetString(), Is.EqualTo(isa));
+                Assert.That(r.GetProperty("cpu_model").GetString(), Does.Contain("Intel"), "measured on the Intel host");
+                Assert.That(r.GetProperty("working_set_fits_in_cache").GetBoolean(), Is.False, "a real flush: d floats exceed the L3");
+                Assert.That(r.GetProperty("torch_set_equal").GetBoolean(), "exact's index set equals torch.topk's");
+            }
+        double P(JsonElement r, string name) => r.GetProperty(name).GetDouble();
+        Range("exact vs memory pass (Vector512)", q[0], v512.Select(r => P(r, "exact_vs_memory_pass")), wide);
+        Range("exact vs memory pass (Vector256)", q[1], v256.Select(r => P(r, "exact_vs_memory_pass")), narrow);
+        Range("exact vs torch.topk (Vector512)", q[2], v512.Select(r => P(r, "exact_speedup_vs_torch")), wide);
+        Range("fused EF vs the library's floor", q[3], v512.Select(r => P(r, "fused_ef_vs_accumulate")), wide);
+        Range("fused EF vs our accumulate pass", q[4], v512.Select(r => P(r, "fused_ef_vs_accumulate_pass")), wide);
+        Range("exact vs memory pass at 2^27", q[5], large.Select(r => P(r, "exact_vs_memory_pass")), wide);
+        Range("exact vs torch.topk at 2^27", q[6], large.Select(r => P(r, "exact_speedup_vs_torch")), wide);
+    }
+
     [Test]
     public void CommunicationFigures()
     {
