@@ -7,7 +7,8 @@ namespace SparseMpi.Collectives.Sparse;
 /// every algorithm the cost fit knows (<see cref="ExchangeCostModel.Algorithms"/>), made when first chosen; <see cref="Pack"/> keeps this
 /// rank's selection and announces k; <see cref="Exchange"/> predicts every algorithm from the announcements (k per
 /// rank), the fill-in last counted (every <see cref="FillInEvery"/> exchanges; 1, the worst case, before the first) and the
-/// <see cref="ExchangeCostFit"/>, packs the selection for the cheapest and runs it. The decision reads only data
+/// <see cref="ExchangeCostFit"/>, packs the selection for the cheapest (keeping the last choice, or the allgather
+/// before the first, unless the cheapest beats it by more than the fits' own error: <see cref="ExchangeCostFit.Choose"/>) and runs it. The decision reads only data
 /// every rank shares — the announcements, a fill-in counted on a sum that is bitwise identical on every rank, and a
 /// fit fitted from max-over-ranks timings — so every rank chooses the same algorithm without a message of its own.
 /// <para>The allgather runs in int32:fp32, whose message length follows from k (header + 8k), so the k
@@ -129,7 +130,8 @@ public sealed class AutoExchange : IGradientExchange
 
         AssumedFillIn = double.IsNaN(LastFillIn) ? AssumedFillIn : LastFillIn;
         var shape = ExchangeShape.Of(Dimension, announcements, AssumedFillIn);
-        int cheapest = _fit!.Cheapest(shape, _predictions);
+        // The incumbent: the last choice, or before the first the allgather, whose bytes follow from k alone.
+        int cheapest = _fit!.Choose(shape, _predictions, _chosen >= 0 ? _chosen : 0);
         _chosen = Force is string forced ? Array.IndexOf(ExchangeCostModel.Algorithms, forced) : cheapest;
         if (_chosen < 0) throw new ArgumentException($"auto cannot force '{Force}'; known: {string.Join(", ", ExchangeCostModel.Algorithms)}");
         var exchange = _candidates[_chosen] ??= GradientExchanges.Create(ExchangeCostModel.Algorithms[_chosen], _comm, Dimension, WireFormat.Default);

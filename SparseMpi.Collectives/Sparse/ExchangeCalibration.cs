@@ -10,7 +10,9 @@ namespace SparseMpi.Collectives.Sparse;
 /// (<see cref="ExchangeCostModel.Bytes"/>, with the fill-in measured on the sample's sum). Per sample, each
 /// repetition's time is the slowest rank's (one allreduce of the samples) and the fastest repetition is kept, as
 /// <c>fit-mpi-cost</c> does; every rank then fits the same numbers with the same arithmetic, so all ranks hold the
-/// same fit bit for bit. Collective. Costs about 5 algorithms × 4 sizes × (1 + repeats) exchanges.
+/// same fit bit for bit. Each algorithm's <see cref="AlgorithmCost.RelativeError"/> is the larger of the line's
+/// worst relative miss on its samples and the worst spread of a sample's repetitions (the max over ranks too),
+/// which is what auto's choice margin reads. Collective. Costs about 5 algorithms × 4 sizes × (1 + repeats) exchanges.
 /// </summary>
 public static class ExchangeCalibration
 {
@@ -49,6 +51,7 @@ public static class ExchangeCalibration
         {
             var x = new double[sizes.Count];
             var y = new double[sizes.Count];
+            double spread = 0; // the largest slowest/fastest - 1 over the repetitions of one sample
             // One instance (and fill-in counter) per length: the k samples of one length share its buffers.
             var instances = new Dictionary<int, (IGradientExchange Exchange, FillInCounter Counter)>();
             for (int s = 0; s < sizes.Count; s++)
@@ -75,11 +78,14 @@ public static class ExchangeCalibration
                 }
                 comm.Allreduce<double>(samples, ReduceOp.Max);
                 y[s] = samples.Min();
+                spread = Math.Max(spread, samples.Max() / Math.Max(y[s], 1e-30) - 1);
                 var shape = ExchangeShape.Uniform(comm.Size, sd, sk, FillInCounter.FillIn(nnz, (long)sk * comm.Size));
                 x[s] = ExchangeCostModel.Bytes(algorithm, shape);
             }
             var (fixedSeconds, perByte) = NonNegativeLine(x, y);
-            costs.Add(new AlgorithmCost(algorithm, fixedSeconds, perByte));
+            double misfit = 0;
+            for (int s = 0; s < x.Length; s++) misfit = Math.Max(misfit, Math.Abs(fixedSeconds + perByte * x[s] - y[s]) / Math.Max(y[s], 1e-30));
+            costs.Add(new AlgorithmCost(algorithm, fixedSeconds, perByte, Math.Max(misfit, spread)));
         }
         return new ExchangeCostFit(comm.Size, "fitted", costs);
     }

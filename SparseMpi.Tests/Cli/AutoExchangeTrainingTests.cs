@@ -22,6 +22,7 @@ public class AutoExchangeTrainingTests
         var r = ProgramRunner.Run($"train --exchange auto --density {density} --max-steps {steps} --log-every 1 --out {run.Path}", ranks);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
         foreach (string a in Exact) Assert.That(r.Stdout, Does.Contain($"exchange cost (fitted, {ranks} ranks): {a}"), "rank 0 prints the fit");
+        Assert.That(r.Stdout, Does.Match(@"per message; fit within \d+%\)"), "with the fit's own error");
 
         var records = File.ReadAllLines(run["metrics.jsonl"]).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.That(records, Has.Count.EqualTo(steps));
@@ -46,6 +47,7 @@ public class AutoExchangeTrainingTests
         {
             Assert.That((double)row!["fixed_seconds"]!, Is.GreaterThanOrEqualTo(0));
             Assert.That((double)row["seconds_per_byte"]!, Is.GreaterThanOrEqualTo(0));
+            Assert.That((double)row["relative_error"]!, Is.GreaterThanOrEqualTo(0), "the fit's own error, auto's choice margin");
         }
         Assert.That(fit.Any(x => (double)x!["fixed_seconds"]! > 0), "the timings are not all zero");
     }

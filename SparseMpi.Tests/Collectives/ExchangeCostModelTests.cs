@@ -67,6 +67,32 @@ public class ExchangeCostModelTests
         Assert.That((mixed.TotalK, mixed.MaxK, mixed.MinK, mixed.Ranks), Is.EqualTo((8L, 5L, 0L, 3)));
     }
 
+    /// <summary>Costs that make every algorithm's prediction its FixedSeconds (no per-byte term), with its fit error.</summary>
+    static ExchangeCostFit Flat(params (double Seconds, double Error)[] costs) =>
+        new(4, "fitted", ExchangeCostModel.Algorithms.Select((a, i) => new AlgorithmCost(a, costs[i].Seconds, 0, costs[i].Error)));
+
+    [Test]
+    public void AChallengerCheaperByLessThanTheFitsErrorDoesNotReplaceTheIncumbent()
+    {
+        var s = Shape(4, 1000, 10, 1);
+        var predictions = new double[5];
+        // allgather 10 ms (fit within 5%), ssar-rd 9 ms (within 15%): 10% cheaper, inside ssar-rd's 15%.
+        var close = Flat((10e-3, 0.05), (50e-3, 0), (9e-3, 0.15), (50e-3, 0), (50e-3, 0));
+        Assert.That(close.Cheapest(s, predictions), Is.EqualTo(2), "the cheapest prediction is ssar-rd");
+        Assert.That(close.Choose(s, predictions, incumbent: 0), Is.EqualTo(0), "within the larger fit error: keep the allgather");
+        Assert.That(close.Choose(s, predictions, incumbent: 2), Is.EqualTo(2), "the incumbent is the cheapest: keep it");
+        Assert.That(close.Choose(s, predictions, incumbent: -1), Is.EqualTo(2), "no incumbent: the cheapest");
+        // ssar-rd 8 ms: 1.15 x 8 = 9.2 < 10, so it wins past the margin.
+        var clear = Flat((10e-3, 0.05), (50e-3, 0), (8e-3, 0.15), (50e-3, 0), (50e-3, 0));
+        Assert.That(clear.Choose(s, predictions, incumbent: 0), Is.EqualTo(2));
+        // The margin is the larger of the two errors: the incumbent's 30% keeps it against 8 ms too.
+        var shaky = Flat((10e-3, 0.30), (50e-3, 0), (8e-3, 0.15), (50e-3, 0), (50e-3, 0));
+        Assert.That(shaky.Choose(s, predictions, incumbent: 0), Is.EqualTo(0));
+        // Given costs (no error known): the cheapest, as before.
+        Assert.That(ExchangeCostFit.Uniform(8, 2e-5, 8e-10).Choose(Shape(8, 1_000_000, 500_000, 1), predictions, incumbent: 0),
+            Is.EqualTo(Array.IndexOf(ExchangeCostModel.Algorithms, "allreduce")));
+    }
+
     static readonly ExchangeCostFit TenGbE8 = ExchangeCostFit.Uniform(8, 2e-5, 8e-10);
 
     [Test]

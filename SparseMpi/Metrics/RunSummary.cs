@@ -10,10 +10,10 @@ public sealed record EpochResult(int Epoch, long Step, double TestAccuracy, doub
 public sealed record PhaseMeans(double Compute, double Select, double Wait, double Comm, double Apply, double Total);
 
 /// <summary>One algorithm of auto's start-up fit: seconds = fixed_seconds + seconds_per_byte · bytes (docs/scaling.md).</summary>
-public sealed record ExchangeCostRow(string Algorithm, double FixedSeconds, double SecondsPerByte, double AlphaSeconds)
+public sealed record ExchangeCostRow(string Algorithm, double FixedSeconds, double SecondsPerByte, double AlphaSeconds, double RelativeError)
 {
     public static List<ExchangeCostRow> Of(Collectives.Sparse.ExchangeCostFit fit) =>
-        fit.Costs.Select(c => new ExchangeCostRow(c.Algorithm, c.FixedSeconds, c.SecondsPerByte, c.Alpha(fit.Ranks))).ToList();
+        fit.Costs.Select(c => new ExchangeCostRow(c.Algorithm, c.FixedSeconds, c.SecondsPerByte, c.Alpha(fit.Ranks), c.RelativeError)).ToList();
 }
 
 /// <summary>DIR/summary.json of a training run: the machine-readable result (snake_case JSON).</summary>
