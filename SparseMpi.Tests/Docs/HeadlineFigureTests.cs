@@ -483,6 +483,16 @@ public class HeadlineFigureTests
         Assert.That(rerunRatios.Count(x => x <= 1.10).ToString(Inv), Is.EqualTo(rerun[1]), "rows within 10%");
         Assert.That(rerunRatios.Count.ToString(Inv), Is.EqualTo(rerun[2]), "rows");
 
+        // With the choice margin: what auto ran, and against the best exact exchange of its own launch.
+        var margin = Quoted(bullet, @"it ran the (\S+) in every row at (\S+)x \(within 10% in (\d+) of (\d+) rows");
+        var marginLaunches = Require("docs/results/collectives/auto-margin/bench-*.json", command).Select(f => Json(f).EnumerateArray().ToList()).ToList();
+        var marginRatios = marginLaunches.Select(l => Ms(l.Single(r => Name(r) == "auto")) / l.Where(r => exact.Contains(Name(r))).Min(Ms)).ToList();
+        Assert.That(marginLaunches.Select(l => l.Single(r => Name(r) == "auto").GetProperty("chosen").GetString()).Distinct(),
+            Is.EqualTo(new[] { margin[0] }), "the one algorithm auto ran in every row");
+        Range("auto / best exact with the margin", margin[1], marginRatios, "docs/results/collectives/auto-margin/bench-*.json");
+        Assert.That(marginRatios.Count(x => x <= 1.10).ToString(Inv), Is.EqualTo(margin[2]), "rows within 10%");
+        Assert.That(marginRatios.Count.ToString(Inv), Is.EqualTo(margin[3]), "rows");
+
         // Training with every exchange: exact ones against the allgather (seed 1), oktopk's mean over seeds.
         var training = Quoted(bullet, @"every exact exchange within (\S+) of the\s+allgather's test accuracy \(seed 1\), Ok-Topk (\S+) below it \(mean of 3 seeds: (\S+) against (\S+);");
         double Accuracy(string run) => Json(Require($"docs/results/collectives/training/10gbit/{run}/summary.json", "scripts/cluster-train.sh")[0]).GetProperty("test_accuracy").GetDouble();
