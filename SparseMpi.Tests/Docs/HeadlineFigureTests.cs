@@ -351,6 +351,30 @@ public class HeadlineFigureTests
         Range("exact vs torch.topk at 2^27", q[6], large.Select(r => P(r, "exact_speedup_vs_torch")), wide);
     }
 
+    /// <summary>The step-time scaling bullet, recomputed from report --bench-step's CSV.</summary>
+    [Test]
+    public void StepScalingFigures()
+    {
+        string bullet = Bullet("Step-time scaling on the emulated cluster");
+        const string file = "docs/results/cluster/step-scaling/step-model.csv";
+        Assert.That(CitedData(bullet), Does.Contain("docs/results/cluster/step-scaling/step-p32-topk.json"));
+        Assert.That(bullet, Does.Contain(file));
+        var q = Quoted(bullet, @"dense over the best top-k step\s+(\S+)x at 2 ranks and (\S+)x from 8 to 32 ranks; the alpha-beta model from `fit-mpi-cost` on these links\s+predicts (\d+) of (\d+) step times within 25%");
+        var lines = File.ReadAllLines(Path.Combine(Root, Require(file, "make bench-step-scaling")[0]));
+        var header = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => l.Split(',')).Select(c => header.Zip(c).ToDictionary(x => x.First, x => x.Second)).ToList();
+        double D(Dictionary<string, string> r, string name) => double.Parse(r[name], Inv);
+        double Ratio(int p)
+        {
+            var at = rows.Where(r => int.Parse(r["ranks"], Inv) == p).ToList();
+            return D(at.Single(r => r["exchange"] == "dense-allreduce"), "ms_step") / at.Where(r => r["exchange"] != "dense-allreduce").Min(r => D(r, "ms_step"));
+        }
+        Figure("dense / best top-k at 2 ranks", q[0], Ratio(2), file);
+        Range("dense / best top-k from 8 to 32 ranks", q[1], new[] { 8, 16, 32 }.Select(Ratio), file);
+        Assert.That(rows.Count(r => Math.Abs(D(r, "step_error")) <= 0.25).ToString(Inv), Is.EqualTo(q[2]), "rows within 25%");
+        Assert.That(rows.Count.ToString(Inv), Is.EqualTo(q[3]), "rows");
+    }
+
     [Test]
     public void CommunicationFigures()
     {
