@@ -266,6 +266,23 @@ internal readonly ref struct MomentumAccumulator<TResidual> : IAccumulationOpera
 /// <summary>Software prefetch where the ISA has it; a no-op elsewhere (the hint only affects speed).</summary>
 internal static class CacheLine
 {
+    /// <summary>
+    /// How far ahead the passes prefetch: one 4 KB page. Measured on an Intel Xeon (AVX-512, d = 2^25): without
+    /// it the filter ran at 1.06-1.16x of a memory pass, with it 0.92-1.02x (512 to 4096 floats ahead all did
+    /// about as well). The hardware streamer stops at page boundaries, and every block with hits is a
+    /// mispredicted branch that throws away the loads issued behind it; prefetches already sent survive that.
+    /// </summary>
+    public const int PageAhead = 1024;
+
+    /// <summary>Prefetches the <paramref name="lines"/> cache lines of every stream one page ahead of i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PrefetchAhead<TOp>(ref TOp op, int i, int d, int lines) where TOp : IAccumulationOperator, allows ref struct
+    {
+        int ahead = i + PageAhead;
+        if (ahead >= d) return;
+        for (int line = 0; line < lines; line++) op.Prefetch(ahead + 16 * line);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(ref readonly float origin, int i)
     {

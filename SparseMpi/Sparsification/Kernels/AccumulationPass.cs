@@ -28,15 +28,16 @@ internal readonly ref struct AccumulationPass(ReadOnlySpan<float> after, VectorP
         var e512 = Vector512.Create(ExponentMask);
         var e256 = Vector256.Create(ExponentMask);
         var e128 = Vector128.Create(ExponentMask);
-        // One cache line (16 floats) per iteration at every width, each stream prefetched a page ahead as in
-        // the filter pass (CandidateFilter.PrefetchElements): measured on an Intel Xeon, this pass went from
-        // 1.7-1.9x to 1.5-1.6x of a one-stream read pass.
+        // One cache line (16 floats) per iteration at every width, each stream prefetched a page ahead as the
+        // filter pass does (CacheLine.PageAhead), so that bench-topk's accumulate-only floor runs the fused
+        // kernel's loads. Its own gain is not shown: the committed Intel runs have this pass at 1.66-1.77x of a
+        // one-stream read pass, quick runs without the prefetch at 1.71-1.89x (docs/results/kernels/intel).
         if (path == VectorPath.Vector512)
         {
             var acc = Vector512<int>.Zero;
             for (; i <= d - 16; i += 16)
             {
-                CandidateFilter.PrefetchAhead(ref op, i, d, 1);
+                CacheLine.PrefetchAhead(ref op, i, d, 1);
                 acc |= Vector512.Equals(op.Invoke512(i).AsInt32() & e512, e512);
             }
             bad = acc != Vector512<int>.Zero;
@@ -46,7 +47,7 @@ internal readonly ref struct AccumulationPass(ReadOnlySpan<float> after, VectorP
             var acc = Vector256<int>.Zero;
             for (; i <= d - 16; i += 16)
             {
-                CandidateFilter.PrefetchAhead(ref op, i, d, 1);
+                CacheLine.PrefetchAhead(ref op, i, d, 1);
                 acc |= Vector256.Equals(op.Invoke256(i).AsInt32() & e256, e256)
                      | Vector256.Equals(op.Invoke256(i + 8).AsInt32() & e256, e256);
             }
@@ -57,7 +58,7 @@ internal readonly ref struct AccumulationPass(ReadOnlySpan<float> after, VectorP
             var acc = Vector128<int>.Zero;
             for (; i <= d - 16; i += 16)
             {
-                CandidateFilter.PrefetchAhead(ref op, i, d, 1);
+                CacheLine.PrefetchAhead(ref op, i, d, 1);
                 acc |= (Vector128.Equals(op.Invoke128(i).AsInt32() & e128, e128)
                       | Vector128.Equals(op.Invoke128(i + 4).AsInt32() & e128, e128))
                      | (Vector128.Equals(op.Invoke128(i + 8).AsInt32() & e128, e128)

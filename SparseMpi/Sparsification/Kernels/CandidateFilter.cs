@@ -15,7 +15,7 @@ namespace SparseMpi.Sparsification;
 /// 32-64 elements, not per vector, because taken branches disturb the load stream; with a threshold near
 /// the top 0.1-0.2% most blocks have no hit. A block with hits stores every vector's selected lanes
 /// branch-free: AVX-512 compress + plain store (faster than CompressStore), AVX2 a looked-up permutation.
-/// Every stream is prefetched a page ahead (<see cref="PrefetchElements"/>): that took the pass from 1.06-1.16x
+/// Every stream is prefetched a page ahead (<see cref="CacheLine.PageAhead"/>): that took the pass from 1.06-1.16x
 /// to about 1.0x of a memory pass on an Intel Xeon.
 /// The loops are compiled fully optimised from the first call (AggressiveOptimization): a training step
 /// calls them once, so tiered compilation would otherwise run them as on-stack-replacement code for a while.
@@ -67,23 +67,6 @@ internal static class CandidateFilter
         return count;
     }
 
-    /// <summary>
-    /// How far ahead the passes prefetch: one 4 KB page. Measured on an Intel Xeon (AVX-512, d = 2^25): without
-    /// it the filter ran at 1.06-1.16x of a memory pass, with it 0.92-1.02x (512 to 4096 floats ahead all did
-    /// about as well). The hardware streamer stops at page boundaries, and every block with hits is a
-    /// mispredicted branch that throws away the loads issued behind it; prefetches already sent survive that.
-    /// </summary>
-    public const int PrefetchElements = 1024;
-
-    /// <summary>Prefetches the <paramref name="lines"/> cache lines of every stream one page ahead of i.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void PrefetchAhead<TOp>(ref TOp op, int i, int d, int lines) where TOp : IAccumulationOperator, allows ref struct
-    {
-        int ahead = i + PrefetchElements;
-        if (ahead >= d) return;
-        for (int line = 0; line < lines; line++) op.Prefetch(ahead + 16 * line);
-    }
-
     const int Block512 = 64;
 
     /// <summary>Returns the index where the remainder starts, or -1 when it stopped on overflow.</summary>
@@ -98,7 +81,7 @@ internal static class CandidateFilter
         int i = 0;
         for (; i <= d - Block512; i += Block512)
         {
-            PrefetchAhead(ref op, i, d, Block512 / 16);
+            CacheLine.PrefetchAhead(ref op, i, d, Block512 / 16);
             var v0 = op.Invoke512(i);
             var v1 = op.Invoke512(i + 16);
             var v2 = op.Invoke512(i + 32);
@@ -150,7 +133,7 @@ internal static class CandidateFilter
         int i = 0;
         for (; i <= d - Block256; i += Block256)
         {
-            PrefetchAhead(ref op, i, d, Block256 / 16);
+            CacheLine.PrefetchAhead(ref op, i, d, Block256 / 16);
             var v0 = op.Invoke256(i);
             var v1 = op.Invoke256(i + 8);
             var v2 = op.Invoke256(i + 16);
@@ -214,7 +197,7 @@ internal static class CandidateFilter
         int i = 0;
         for (; i <= d - Block128; i += Block128)
         {
-            PrefetchAhead(ref op, i, d, Block128 / 16);
+            CacheLine.PrefetchAhead(ref op, i, d, Block128 / 16);
             var v0 = op.Invoke128(i);
             var v1 = op.Invoke128(i + 4);
             var v2 = op.Invoke128(i + 8);
