@@ -2,8 +2,8 @@
 # Step-time scaling on the emulated cluster (make bench-step-scaling): bench-step (the whole synchronous step on
 # synthetic gradients, the model's compute replaced by a sleep of COMPUTE_MS) at each rank count of PS, ranks
 # round-robin over NODES nodes at RATE, for dense (--compressor none) and top-k at DENSITIES over each exchange
-# of EXCHANGES; fit-mpi-cost on the same links (NODES ranks, one per node); then `report --bench-step` predicts
-# every row from that fit and prints the error beside the measurement (step-model.md / .csv in OUT).
+# of EXCHANGES; fit-mpi-cost on the same links (NODES ranks, one per node; sparse messages, and MPI_Allreduce up
+# to min(D, 8M) floats for the dense rows); then `report --bench-step` predicts every row from that fit and prints the error beside the measurement (step-model.md / .csv in OUT).
 # A what-if for the communication part, not training. Oversubscribed past 2 ranks on a 2-core machine: run it
 # on a quiet machine and read the error table with that in mind.
 #
@@ -33,7 +33,8 @@ step() { # $1 ranks, $2 JSON name, the rest: bench-step options
 
 if [ "${1:-}" = --on-cluster ]; then
   rec scripts/cluster.sh linkcheck | tee "$OUT/linkcheck.txt" || echo "step-scaling: the link check failed (kept in linkcheck.txt)"
-  rec scripts/cluster.sh run -- "$MPIEXEC" -n "$NODES" --map-by node "$program" fit-mpi-cost --json "$OUT/fit-mpi-cost.json" | tail -n 4
+  rec scripts/cluster.sh run -- "$MPIEXEC" -n "$NODES" --map-by node "$program" fit-mpi-cost \
+    --dense-floats $((D < 8388608 ? D : 8388608)) --json "$OUT/fit-mpi-cost.json" | tail -n 12
   for p in $PS; do
     step "$p" "step-p$p-dense.json" --compressor none
     step "$p" "step-p$p-topk.json" --compressor topk --density "$DENSITIES" --exchange "$EXCHANGES"
@@ -47,5 +48,6 @@ fi
   echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"; } >>"$log"
 rec scripts/cluster.sh session "$NODES" --ranks-per-node "$RPN" --rate "$RATE" -- "$0" --on-cluster
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$log"
-network=$(python3 -c "import json,sys; f=json.load(open(sys.argv[1])); print(f\"fitted:alpha={f['alpha']!r},beta={f['beta']!r}\")" "$OUT/fit-mpi-cost.json")
+# The dense rows on the dense allreduce's own fit (fit-mpi-cost --dense-floats), where it has one.
+network=$(python3 -c "import json,sys; f=json.load(open(sys.argv[1])); d=f\",dense-alpha={!r},dense-beta={!r}\".format(f['dense_alpha'],f['dense_beta']) if f.get('dense_beta') else ''; print(f\"fitted:alpha={f['alpha']!r},beta={f['beta']!r}\"+d)" "$OUT/fit-mpi-cost.json")
 rec "$program" report --bench-step "$OUT"/step-p*.json --network "$network" --out "$OUT" | tail -n 40

@@ -52,4 +52,29 @@ public class PlotAndFitTests
         Assert.That(t.ExitCode, Is.EqualTo(0), t.ToString());
         Assert.That((double)run.Summary()["mpi_alpha_seconds"]!, Is.EqualTo(alpha).Within(1e-15));
     }
+
+    [Test]
+    public void FitMpiCostAlsoFitsTheDenseAllreduceAndReportAcceptsTheNetworkItPrints()
+    {
+        using var dir = new RunDirectory();
+        string json = System.IO.Path.Combine(dir.Path, "fit.json");
+        var r = ProgramRunner.Run($"fit-mpi-cost --model logreg --repeat 3 --dense-floats 65536 --json {json}", 2);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        Assert.That(r.Stdout, Does.Contain("dense allreduce (ring model): alpha = "));
+        string spec = r.Stdout.Split('\n').Single(l => l.StartsWith("report network: "))["report network: ".Length..].Trim();
+        var net = SparseMpi.CostModels.AlphaBetaNetwork.TryParse(spec, "fitted", out string? problem);
+        Assert.That(net?.DenseBeta, Is.GreaterThan(0).And.LessThan(1e-6), problem);
+        var fit = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.That((double)fit["dense_beta"]!, Is.EqualTo(net!.DenseBeta));
+        Assert.That(fit["dense_floats"]!.AsArray().Select(x => (long)x!), Is.EqualTo(new long[] { 1024, 16384, 65536 }), "the default sizes up to --dense-floats");
+        var seconds = fit["dense_seconds"]!.AsArray().Select(x => (double)x!).ToArray();
+        Assert.That(seconds, Has.All.GreaterThan(0));
+        // 64x the floats cannot be faster than the smallest message.
+        Assert.That(seconds[^1], Is.GreaterThan(seconds[0]));
+
+        var none = ProgramRunner.Run("fit-mpi-cost --model logreg --repeat 2 --dense-floats 0", 2);
+        Assert.That(none.ExitCode, Is.EqualTo(0), none.ToString());
+        Assert.That(none.Stdout, Does.Not.Contain("dense allreduce").And.Not.Contain("report network"));
+        BadInputTests.AssertOneLineError(ProgramRunner.Run("fit-mpi-cost --dense-floats 100", launcher: Launcher.None), "--dense-floats must be 0");
+    }
 }

@@ -172,6 +172,26 @@ public class AlphaBetaModelTests
         Assert.That(problem, Does.Contain("name 'a b'"));
     }
 
+    [Test]
+    public void ADensePairIsParsedAndUsedOnlyForDenseVectors()
+    {
+        var net = AlphaBetaNetwork.TryParse("fitted:alpha=1e-4,beta=8e-9,dense-alpha=2e-5,dense-beta=8e-10", "x", out string? problem)!;
+        Assert.That(net, Is.Not.Null, problem);
+        Assert.That((net.Alpha, net.Beta, net.DenseAlpha, net.DenseBeta), Is.EqualTo((1e-4, 8e-9, (double?)2e-5, (double?)8e-10)));
+        Assert.That(net.Dense, Is.EqualTo(new AlphaBetaNetwork("fitted", 2e-5, 8e-10)));
+        Assert.That(net.For("allreduce"), Is.EqualTo(net.Dense));
+        Assert.That(net.For("allgather"), Is.SameAs(net));
+        Assert.That(CollectiveCost.DenseExchange(4, 1_000_000, net), Is.EqualTo(CollectiveCost.RingAllreduce(4, 4e6, net.Dense)));
+        Assert.That(net.ToString(), Does.Contain("dense allreduce: alpha = 20 us"));
+        // Without a dense pair dense vectors cost what sparse bytes do.
+        var plain = new AlphaBetaNetwork("n", 1e-6, 1e-9);
+        Assert.That(plain.Dense, Is.SameAs(plain));
+        Assert.That(AlphaBetaNetwork.TryParse("alpha=1e-6,beta=1e-9,dense-beta=1e-10", "x", out problem), Is.Null);
+        Assert.That(problem, Does.Contain("both dense-alpha and dense-beta"));
+        Assert.That(AlphaBetaNetwork.TryParse("alpha=1e-6,beta=1e-9,dense-alpha=0,dense-beta=0", "x", out problem), Is.Null);
+        Assert.That(problem, Does.Contain("dense-beta must be a positive number"));
+    }
+
     /// <summary>The model inputs of <see cref="ScalingFixtures"/>' study.</summary>
     static (ModelInputs Dense, ModelInputs TopK) Inputs()
     {

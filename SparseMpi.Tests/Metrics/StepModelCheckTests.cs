@@ -38,6 +38,20 @@ public class StepModelCheckTests
     }
 
     [Test]
+    public void ANetworkWithADensePairPredictsTheDenseRowFromItAndTheSparseRowsFromTheSparsePair()
+    {
+        // The sparse pair 10x slower per byte (decode folded in), the dense pair the links'.
+        var net = new AlphaBetaNetwork("fitted", 1e-4, 8e-9) { DenseAlpha = 2e-5, DenseBeta = 8e-10 };
+        var rows = new[] { Row(4, StepBenchRow.DenseExchange, 1_000_000, 1_000_000, null, 10, 25), Row(4, "allgather", 1_000_000, 1000, 1, 1, 15) };
+        var p = StepModelCheck.Predict(rows, net, []);
+        var denseShape = ExchangeShape.Uniform(4, 1_000_000, 1_000_000, 1);
+        Assert.That(p[0].CommMs, Is.EqualTo(1e3 * ExchangeCostModel.Seconds("allreduce", denseShape, 2e-5, 8e-10)).Within(1e-12));
+        Assert.That(p[0].CommMs, Is.LessThan(1e3 * ExchangeCostModel.Seconds("allreduce", denseShape, 1e-4, 8e-9) / 5), "not the sparse pair");
+        Assert.That(p[1].CommMs, Is.EqualTo(1e3 * ExchangeCostModel.Seconds("allgather", ExchangeShape.Uniform(4, 1_000_000, 1000, 1), 1e-4, 8e-9)).Within(1e-12));
+        Assert.That(p[0].WaitMs, Is.EqualTo(1e3 * 1e-4 * 2).Within(1e-12), "the agreement's few bytes are a sparse-sized message");
+    }
+
+    [Test]
     public void SparseRowsUseTheirMeasuredFillInAndAutoIsNotPredicted()
     {
         var notes = new List<string>();

@@ -237,7 +237,7 @@ public static class OptionTables
     // The other verbs have one mode: every option acts. They are listed so that ranks compare all of them and a
     // new option cannot be left out.
     public static readonly OptionTable FitMpiCost = new OptionTableBuilder<FitMpiCostVerb>()
-        .Always("model", "index-format", "value-format", "repeat").Paths("json").Build();
+        .Always("model", "index-format", "value-format", "repeat", "dense-floats").Paths("json").Build();
 
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
         .Always("d", "densities", "repeat", "warmup", "seed", "exchanges", "overlap").Paths("json")

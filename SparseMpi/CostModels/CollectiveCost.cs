@@ -38,8 +38,8 @@ public static class CollectiveCost
     public static double RabenseifnerAllreduce(int p, double bytes, AlphaBetaNetwork net) =>
         2.0 * CeilLog2(p) * net.Alpha + 2.0 * (p - 1) / p * bytes * net.Beta;
 
-    /// <summary>The dense exchange: one ring allreduce of d floats.</summary>
-    public static double DenseExchange(int p, long d, AlphaBetaNetwork net) => RingAllreduce(p, 4.0 * d, net);
+    /// <summary>The dense exchange: one ring allreduce of d floats (on the network's dense pair where it has one).</summary>
+    public static double DenseExchange(int p, long d, AlphaBetaNetwork net) => RingAllreduce(p, 4.0 * d, net.Dense);
 
     /// <summary>
     /// The sparse exchange as the code does it: an allgather of the 4-byte message lengths (short: recursive

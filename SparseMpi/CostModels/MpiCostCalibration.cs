@@ -13,6 +13,16 @@ public sealed record MpiCostFit(double Alpha, double Beta, long[] Bytes, double[
 }
 
 /// <summary>
+/// The ring allreduce's alpha and beta fitted to measured MPI_Allreduce of n floats:
+/// t = 2(P-1)·alpha + 2(P-1)/P·4n·beta (<see cref="CollectiveCost.RingAllreduce"/>).
+/// </summary>
+public sealed record DenseCostFit(double Alpha, double Beta, long[] Floats, double[] Seconds)
+{
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"dense allreduce (ring model): alpha = {Alpha * 1e6:F1} us, beta = {Beta * 1e9:F3} ns/byte ({1 / Math.Max(Beta, 1e-30) / 1e9:F2} GB/s)");
+}
+
+/// <summary>
 /// Fits the <c>mpi</c> cost model: times the real sparse exchange (encode, length allgather, allgatherv, decode
 /// and scatter-add) for messages of several sizes on the actual communicator. Per size, each repeat's time is
 /// the slowest rank's (an elementwise allreduce of the samples), and the fastest repeat is kept: on a shared
@@ -60,6 +70,47 @@ public static class MpiCostCalibration
         var x = bytes.Select(b => (double)b).ToArray();
         var (alpha, beta) = LeastSquares(x, seconds, seconds.Select(t => 1 / (t * t)).ToArray());
         return new MpiCostFit(alpha, beta, bytes, seconds);
+    }
+
+    /// <summary>Sizes of the dense fit, in floats: 4 KB to 16 MB, the last at or past the point where the links, not the latency, set the time.</summary>
+    public static readonly int[] DefaultDenseFloats = [1 << 10, 1 << 14, 1 << 18, 1 << 20, 1 << 22];
+
+    /// <summary>
+    /// Fits the ring allreduce (<see cref="DenseCostFit"/>) from timed MPI_Allreduce of n floats (sum, in place)
+    /// for each n up to <paramref name="maxFloats"/>; timed as <see cref="Fit"/> is (slowest rank per repeat, the
+    /// fastest repeat kept, weights 1/t²). The sparse fit's beta includes the decode and scatter-add of every
+    /// received pair, which a dense allreduce does not do, so the two are kept apart
+    /// (<see cref="AlphaBetaNetwork.Dense"/>). Null on one rank (no message moves).
+    /// </summary>
+    public static DenseCostFit? FitDense(Communicator comm, int maxFloats, int repeats = 15)
+    {
+        int p = comm.Size;
+        if (p < 2) return null;
+        var sizes = DefaultDenseFloats.Select(n => Math.Min(n, maxFloats)).Where(n => n > 0).Distinct().ToArray();
+        if (sizes.Length < 2) throw new ArgumentException($"the dense fit needs two sizes or more (largest {maxFloats} floats)");
+        var buffer = new float[sizes.Max()];
+        var samples = new double[repeats];
+        var seconds = new double[sizes.Length];
+        for (int s = 0; s < sizes.Length; s++)
+        {
+            var data = buffer.AsSpan(0, sizes[s]);
+            data.Fill(1f);
+            comm.Allreduce(data, ReduceOp.Sum); // warm-up: the library's buffers and connections
+            for (int r = 0; r < repeats; r++)
+            {
+                data.Fill(1f);
+                comm.Barrier();
+                long t = Stopwatch.GetTimestamp();
+                comm.Allreduce(data, ReduceOp.Sum);
+                samples[r] = Stopwatch.GetElapsedTime(t).TotalSeconds;
+            }
+            comm.Allreduce<double>(samples, ReduceOp.Max);
+            seconds[s] = samples.Min();
+        }
+        // x: the ring's bytes per rank; the intercept is 2(P-1) latencies.
+        var x = sizes.Select(n => 2.0 * (p - 1) / p * 4.0 * n).ToArray();
+        var (intercept, beta) = LeastSquares(x, seconds, seconds.Select(t => 1 / (t * t)).ToArray());
+        return new DenseCostFit(Math.Max(0, intercept) / (2.0 * (p - 1)), beta, sizes.Select(n => (long)n).ToArray(), seconds);
     }
 
     /// <summary>Ordinary least squares of y = alpha + beta * x.</summary>

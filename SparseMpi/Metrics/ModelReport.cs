@@ -177,7 +177,7 @@ public sealed class ModelReport(IReadOnlyList<ModelInputs> methods, IReadOnlyLis
         for (int p = 2; p <= maxRanks; p *= 2)
         {
             var shape = Collectives.Sparse.ExchangeShape.Uniform(p, (int)m.D, (long)Math.Round(m.K), 1);
-            var ms = algorithms.Select(a => 1e3 * Collectives.Sparse.ExchangeCostModel.Seconds(a, shape, net.Alpha, net.Beta)).ToArray();
+            var ms = algorithms.Select(a => 1e3 * Collectives.Sparse.ExchangeCostModel.Seconds(a, shape, net.For(a).Alpha, net.For(a).Beta)).ToArray();
             int best = Array.IndexOf(ms, ms.Min());
             table.Add([Cell.Integer(p), .. ms.Select(x => Cell.Number(x, "0.###")), Cell.Text(algorithms[best])]);
         }

@@ -12,7 +12,8 @@ namespace SparseMpi.Metrics;
 /// <item>wait: the agreement allgather of a few bytes per rank, alpha·ceil(log2 P) (it also absorbs the ranks'
 /// skew, which no network model holds);</item>
 /// <item>comm: <see cref="ExchangeCostModel.Seconds"/> of the row's exchange at its k per rank and fill-in
-/// (the dense allreduce is the "allreduce" algorithm's d floats).</item>
+/// (the dense allreduce is the "allreduce" algorithm's d floats, on the network's dense pair where it has one:
+/// <see cref="AlphaBetaNetwork.Dense"/>).</item>
 /// </list>
 /// </summary>
 public sealed record StepPrediction(StepBenchRow Measured, string Algorithm, double FillIn, bool FillInMeasured,
@@ -53,7 +54,8 @@ public static class StepModelCheck
             if (!measured) notes.Add($"{row.Exchange} at {row.Ranks} ranks, density {row.Density}: no fill-in measured, predicted at 1 (disjoint)");
             long k = (long)Math.Round(row.KMean);
             var shape = ExchangeShape.Uniform(row.Ranks, row.D, k, fillIn);
-            double comm = 1e3 * ExchangeCostModel.Seconds(algorithm, shape, net.Alpha, net.Beta);
+            var links = net.For(algorithm); // the dense allreduce on the dense pair, where the network has one
+            double comm = 1e3 * ExchangeCostModel.Seconds(algorithm, shape, links.Alpha, links.Beta);
             double wait = 1e3 * net.Alpha * CollectiveCost.CeilLog2(row.Ranks);
             predictions.Add(new StepPrediction(row, algorithm, fillIn, measured, wait, comm));
         }
