@@ -16,6 +16,9 @@ namespace SparseMpi.Collectives.Sparse;
 /// Packing the chosen algorithm happens inside Exchange (local, O(k)) and is counted as its encode time.</para>
 /// <para>Without a fit given, the first Exchange fits one (<see cref="ExchangeCalibration"/>, collective: every rank
 /// is in Exchange with the same announcements) at the mean announced k; <see cref="Calibrate"/> does it up front.</para>
+/// <para>Under <c>--hierarchy node</c> it is the inner exchange of a <see cref="HierarchicalExchange"/>: its
+/// communicator is the node leaders', its selection a node's sum, its announcements the node sums' k and its fit
+/// the leaders' own; the choice is shared by the leaders as it is by every rank here.</para>
 /// </summary>
 public sealed class AutoExchange : IGradientExchange
 {
@@ -94,6 +97,12 @@ public sealed class AutoExchange : IGradientExchange
     /// </summary>
     public double LastFillIn { get; private set; } = double.NaN;
 
+    /// <summary>
+    /// nnz of the last counted exchange's sum (0 before the first count), the numerator of <see cref="LastFillIn"/>:
+    /// for a caller that divides by another Σk (the node hierarchy's: every world rank's k, not the node sums').
+    /// </summary>
+    public long LastNonZeros { get; private set; }
+
     /// <summary>Whether the last exchange counted its fill-in (<see cref="FillInEvery"/>).</summary>
     public bool FillInCounted { get; private set; }
 
@@ -146,7 +155,7 @@ public sealed class AutoExchange : IGradientExchange
 
         var result = exchange.Exchange(_translated, sum);
         FillInCounted = _exchanges++ % FillInEvery == 0;
-        if (FillInCounted) LastFillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, sum), shape.TotalK);
+        if (FillInCounted) LastFillIn = FillInCounter.FillIn(LastNonZeros = _fillIn.NonZeros(exchange, sum), shape.TotalK);
         _resetPending = true;
         return result with { EncodeSeconds = result.EncodeSeconds + packSeconds };
     }

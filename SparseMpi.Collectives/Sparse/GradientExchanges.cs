@@ -32,6 +32,21 @@ public static class GradientExchanges
         _ => exchange.Name,
     };
 
+    /// <summary>
+    /// The auto this rank runs inside <paramref name="exchange"/>: auto itself, or the inner exchange of
+    /// <c>auto --hierarchy node</c> on a node leader; null otherwise (and on the other ranks of a node, which run
+    /// no auto). Its <see cref="IGradientExchange.Communicator"/> holds exactly the ranks that run it.
+    /// </summary>
+    public static AutoExchange? AutoOf(IGradientExchange exchange) => exchange switch
+    {
+        AutoExchange auto => auto,
+        HierarchicalExchange { Inner: AutoExchange auto } => auto,
+        _ => null,
+    };
+
+    /// <summary>Whether <paramref name="exchange"/> is auto, flat or among node leaders (the same on every rank, unlike <see cref="AutoOf"/>).</summary>
+    public static bool IsAuto(IGradientExchange exchange) =>
+        exchange is AutoExchange or HierarchicalExchange { InnerName: Auto };
 
     /// <param name="thresholdRefresh">oktopk only: every how many steps its global threshold is computed exactly.</param>
     public static IGradientExchange Create(string name, Communicator comm, int d, WireFormat format,

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace SparseMpi.Collectives.Sparse;
 
 /// <summary>
-/// <c>--hierarchy node</c>: any exact exchange run among node leaders only. Each step
+/// <c>--hierarchy node</c>: any exact exchange, or auto choosing one per step, run among node leaders only. Each step
 /// <list type="number">
 /// <item>every rank but the leader (node rank 0) sends its selection to the leader as a <see cref="SparseStream"/>
 /// message (point to point; its length follows from the rank's k, which the announcements carry, so no sizes
@@ -12,7 +12,10 @@ namespace SparseMpi.Collectives.Sparse;
 /// dense past the switch);</item>
 /// <item>the leaders run the inner exchange on that selection among themselves
 /// (<see cref="GradientExchangeExtensions.ExchangeAlone"/> on the leaders' communicator: the inner announcements
-/// are the leaders' own, so they gather them);</item>
+/// are the leaders' own, so they gather them). Auto (<see cref="AutoExchange"/>) chooses from those announcements
+/// (the node sums' k) and its fit of the leaders' communicator (<see cref="Inner"/>; fitted there, by the leaders
+/// only), which every leader shares, so the leaders choose alike; the other ranks never learn the choice, and
+/// need not: they receive the leader's bits;</item>
 /// <item>each leader broadcasts the result to its node: a count, then the distinct written pairs, or d floats when
 /// the inner exchange wrote all or the pairs would be no smaller (<see cref="SparseStream.DenseSwitch"/>).</item>
 /// </list>
@@ -27,8 +30,9 @@ namespace SparseMpi.Collectives.Sparse;
 /// <para>Collective on the world communicator at construction (two splits); afterwards its calls go to the node
 /// and leader communicators, which it owns (<see cref="Dispose"/>) and which count into the world's
 /// <see cref="Communicator.CollectiveCalls"/>: a leader makes the leaders' allgather of announcements, the inner
-/// exchange's collectives and, on a node of more than one rank, two broadcasts (count, then pairs or d floats); a
-/// follower makes the two broadcasts.</para>
+/// exchange's collectives (auto's: its chosen algorithm's, and its fit at the first exchange when not fitted
+/// first) and, on a node of more than one rank, two broadcasts (count, then pairs or d floats); a follower makes
+/// the two broadcasts.</para>
 /// </summary>
 public sealed class HierarchicalExchange : IGradientExchange, IDisposable
 {
@@ -52,20 +56,35 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
     /// <param name="d">the length of the sum.</param>
     /// <param name="format">the inner exchange's wire format (the allgather's; the others ignore it).</param>
     public HierarchicalExchange(Communicator world, Hierarchy hierarchy, string innerName, int d, WireFormat format)
+        : this(world, hierarchy, innerName, d, leaders => GradientExchanges.Create(innerName, leaders, d, format))
+    {
+    }
+
+    /// <summary>
+    /// With the inner exchange made by <paramref name="createInner"/>, called on the leaders only with the
+    /// leaders' communicator: for an inner exchange that needs settings of its own (auto's fill-in period).
+    /// </summary>
+    /// <param name="innerName">the <see cref="GradientExchanges.Names"/> entry <paramref name="createInner"/> makes
+    /// (followers, which make none, name the exchange by it).</param>
+    public HierarchicalExchange(Communicator world, Hierarchy hierarchy, string innerName, int d, Func<Communicator, IGradientExchange> createInner)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(d);
         if (!GradientExchanges.Names.Contains(innerName)) throw new ArgumentException($"unknown exchange '{innerName}'; valid: {string.Join(", ", GradientExchanges.Names)}");
         _world = world;
         Dimension = d;
         Name = $"{innerName}/node";
+        InnerName = innerName;
         _node = hierarchy.SplitNodes(world);
-        // Leaders keyed by world rank, so the inner exchange sees the nodes in world order.
+        // Leaders keyed by world rank, so the inner exchange sees the nodes in world order (and world rank 0,
+        // node rank 0 of its node, is leader rank 0: the rank that writes the metrics holds the inner exchange).
         _leaders = world.Split(_node.Rank == 0 ? 0 : 1, world.Rank);
         _nodeWorldRanks = new int[_node.Size];
         _node.Allgather<int>([world.Rank], _nodeWorldRanks);
         if (_node.Rank == 0)
         {
-            _inner = GradientExchanges.Create(innerName, _leaders, d, format);
+            _inner = createInner(_leaders);
+            if (GradientExchanges.OptionName(_inner) != innerName || _inner.Communicator != _leaders || _inner.Dimension != d)
+                throw new ArgumentException($"the inner exchange must be {innerName} of d = {d} on the leaders' communicator (got {_inner.Name} of d = {_inner.Dimension})");
             _leaderAnnouncements = new int[_leaders.Size];
         }
         _counts = new int[world.Size];
@@ -85,6 +104,16 @@ public sealed class HierarchicalExchange : IGradientExchange, IDisposable
 
     /// <summary>True on node rank 0, which runs the inner exchange.</summary>
     public bool IsLeader => _node.Rank == 0;
+
+    /// <summary>The exchange the leaders run (a <see cref="GradientExchanges.Names"/> entry), known on every rank.</summary>
+    public string InnerName { get; }
+
+    /// <summary>
+    /// On a leader, the exchange it runs with the other leaders (its <see cref="IGradientExchange.Communicator"/>
+    /// is the leaders' communicator: collectives on it, such as auto's <see cref="AutoExchange.Calibrate"/>, are
+    /// made by the leaders only); null on the other ranks of a node.
+    /// </summary>
+    public IGradientExchange? Inner => _inner;
 
     public int Pack(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
     {

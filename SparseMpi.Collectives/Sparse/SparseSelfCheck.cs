@@ -63,15 +63,21 @@ public static class SparseSelfCheck
         foreach (string name in GradientExchanges.SparseAllreduces)
             SparseAllreduce(check, name, seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default));
         // Every exact exchange among node leaders: another order of additions, so checked like the sparse allreduces.
+        int leaders;
         using (var probe = new HierarchicalExchange(world, nodes, "allgather", 1, WireFormat.Default))
         {
-            int leaders = world.Allreduce(probe.IsLeader ? 1 : 0, ReduceOp.Sum);
+            leaders = world.Allreduce(probe.IsLeader ? 1 : 0, ReduceOp.Sum);
             check.Expect(nodes.RanksPerNode is not int n || leaders == (p + n - 1) / n, $"--hierarchy {nodes}: {leaders} node leaders");
             check.Expect(world.AllEqual(leaders), $"--hierarchy {nodes}: every rank counts {leaders} node leaders");
             if (world.Rank == 0) check.Note($"--hierarchy {nodes}: {leaders} node leaders of {p} ranks");
         }
-        foreach (string name in GradientExchanges.Names.Where(n => n != GradientExchanges.Auto)) // auto among leaders: not offered
-            SparseAllreduce(check, $"{name} --hierarchy {nodes}", seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default, nodes));
+        // auto among them with one network for every algorithm (1 us, 1 GB/s, as Auto below): no fit to time per
+        // case, and different algorithms cheapest over the cases; AutoAmongLeaders checks the fit the leaders make.
+        foreach (string name in GradientExchanges.Names)
+            SparseAllreduce(check, $"{name} --hierarchy {nodes}", seed, sum, d => name == GradientExchanges.Auto
+                ? new HierarchicalExchange(world, nodes, name, d, comm => new AutoExchange(comm, d, ExchangeCostFit.Uniform(comm.Size, alpha: 1e-6, beta: 1e-9)))
+                : GradientExchanges.Create(name, world, d, WireFormat.Default, nodes));
+        AutoAmongLeaders(check, seed, sum, nodes, leaders);
         OkTopkSelfCheck.Run(check, seed);
         Auto(check, seed, sum);
         return (check.Failures, check.Count, check.Notes);
@@ -246,7 +252,14 @@ public static class SparseSelfCheck
                 long hash = Hash(sum);
                 check.Expect(world.AllEqual(hash), $"{label}: sum bitwise equal across ranks");
                 // auto may choose again with the fill-in it measured in round 1: another algorithm adds in another order.
-                string? choice = (exchange as AutoExchange)?.LastChoice;
+                // Among node leaders only the leaders know the choice (the same on each): the others take theirs.
+                string? choice = GradientExchanges.AutoOf(exchange)?.LastChoice;
+                if (exchange is HierarchicalExchange { InnerName: GradientExchanges.Auto })
+                {
+                    int chosen = world.Allreduce(choice == null ? -1 : Array.IndexOf(ExchangeCostModel.Algorithms, choice), ReduceOp.Max);
+                    check.Expect(choice == null || ExchangeCostModel.Algorithms[chosen] == choice, $"{label}: every leader chose the same");
+                    choice = chosen >= 0 ? ExchangeCostModel.Algorithms[chosen] : null;
+                }
                 if (round == 0) (firstHash, firstChoice) = (hash, choice);
                 else if (choice == firstChoice) check.Expect(hash == firstHash, $"{label}: the same bits as the first exchange");
                 check.Expect(exchange.RankCounts.SequenceEqual(inputs.Select(x => x.Indices.Length).ToArray()), $"{label}: per-rank counts");
@@ -310,6 +323,37 @@ public static class SparseSelfCheck
         check.Expect(lazy.Fit?.Costs.All(c => c.FixedSeconds >= 0 && c.SecondsPerByte >= 0) == true, "auto (fits at the first exchange): no negative cost");
         lazy.ResetOutput(sum);
         check.Expect(!sum.ContainsAnyExcept(0f), "auto (fits at the first exchange): ResetOutput leaves the sum all zero");
+    }
+
+    /// <summary>
+    /// auto --hierarchy without a fit given: the first exchange fits one on the leaders' communicator (collective
+    /// among the leaders only, inside their exchange), the same on every leader and for as many ranks as there are
+    /// leaders; the other ranks hold no auto. The sum is bitwise equal on every rank, and the reset leaves it zero.
+    /// </summary>
+    static void AutoAmongLeaders(Checker check, ulong seed, float[] sumBuffer, Hierarchy nodes, int leaders)
+    {
+        var world = check.World;
+        const string what = "auto --hierarchy (fits among the leaders at the first exchange)";
+        using var exchange = new HierarchicalExchange(world, nodes, GradientExchanges.Auto, 997, WireFormat.Default);
+        var auto = GradientExchanges.AutoOf(exchange);
+        check.Expect((auto != null) == exchange.IsLeader, $"{what}: an auto on the leaders only");
+        var mine = Random(seed, 9950 + (ulong)world.Rank, 997, 50, WireFormat.Default);
+        var sum = sumBuffer.AsSpan(0, 997);
+        sum.Clear();
+        var result = exchange.ExchangeAlone(mine.Indices, mine.Values, sum);
+        check.Expect(result.Completed, $"{what}: completed");
+        if (auto != null)
+        {
+            check.Expect(auto.Fit is { Source: "fitted" } fit && fit.Ranks == leaders, $"{what}: a fit of the {leaders} leaders (got {auto.Fit?.Ranks} ranks)");
+            check.Expect(auto.Fit?.Costs.All(c => c.FixedSeconds >= 0 && c.SecondsPerByte >= 0) == true, $"{what}: no negative cost");
+        }
+        // The leaders' hashes compared over the world (the others join with none): min and max over the leaders.
+        long hash = auto?.Fit?.Hash() ?? 0;
+        check.Expect(world.Allreduce(auto != null ? hash : long.MaxValue, ReduceOp.Min) == world.Allreduce(auto != null ? hash : long.MinValue, ReduceOp.Max),
+            $"{what}: the same fit on every leader");
+        check.Expect(world.AllEqual(Hash(sum)), $"{what}: sum bitwise equal across ranks");
+        exchange.ResetOutput(sum);
+        check.Expect(!sum.ContainsAnyExcept(0f), $"{what}: ResetOutput leaves the sum all zero");
     }
 
     internal static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

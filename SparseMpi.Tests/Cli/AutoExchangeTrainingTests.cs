@@ -43,6 +43,7 @@ public class AutoExchangeTrainingTests
         Assert.That((double)s["fill_in_mean"]!, Is.EqualTo(records.Average(x => (double)x["fill_in"]!)).Within(1e-9));
         var fit = s["exchange_cost_fit"]!.AsArray();
         Assert.That(fit.Select(x => (string)x!["algorithm"]!), Is.EqualTo(Exact));
+        Assert.That((int)s["exchange_cost_fit_ranks"]!, Is.EqualTo(ranks), "fitted on every rank");
         foreach (var row in fit)
         {
             Assert.That((double)row!["fixed_seconds"]!, Is.GreaterThanOrEqualTo(0));
@@ -83,6 +84,7 @@ public class AutoExchangeTrainingTests
         var s = sparse.Summary();
         Assert.That((long)s["exchange_chosen"]!["ssar-split"]!, Is.EqualTo(6));
         Assert.That(s["exchange_cost_fit"], Is.Null);
+        Assert.That(s["exchange_cost_fit_ranks"], Is.Null);
 
         using var dense = new RunDirectory();
         var b = ProgramRunner.Run($"train --compressor none --max-steps 3 --out {dense.Path}", 2);

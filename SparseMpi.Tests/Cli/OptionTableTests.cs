@@ -102,6 +102,13 @@ public class OptionTableTests
     public void TheIgnoredOptionsOfTheIssueAreRefused(string verb, string arguments, string expected) =>
         Assert.That(Validate(verb, arguments).Problem, Does.Contain(expected));
 
+    // Issue 15: auto's start-up fit and per-step choice run among the node leaders (HierarchicalExchange.Inner).
+    [TestCase("--hierarchy node --exchange auto")]
+    [TestCase("--hierarchy node --exchange auto --k-rule dynamic")]
+    [TestCase("--hierarchy node --exchange auto --select-kernel torch")]
+    public void AutoAmongNodeLeadersIsAccepted(string arguments) =>
+        Assert.That(Validate("train", arguments).Problem, Is.Null);
+
     [TestCase("--k 5", true)]
     [TestCase("--k=5", true)]
     [TestCase("-k 5", true)]

@@ -45,4 +45,24 @@ public class HierarchyClusterTests
         // Rank 0, a leader: the agreement round, the leaders' allgather of announcements, the two broadcasts to its node.
         Assert.That((double)summary["collectives_per_step"]!, Is.EqualTo(4.0));
     }
+
+    [Test]
+    public void AutoFitsAndChoosesAmongTheLeadersOfTwoNodes()
+    {
+        using var run = new RunDirectory();
+        var train = _twoByTwo.Mpiexec(Launcher.OpenMpi, 4,
+            $"train --model mlp --max-steps 12 --batch-size 32 --compressor topk --density 0.01 --exchange auto --hierarchy node --log-every 1 --out {run.Path}");
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.ToString()); // the program fails itself when ranks' parameters differ
+        Assert.That(train.Stdout, Does.Contain("exchange cost (fitted, 2 ranks): allgather"), "the fit is the two leaders'");
+        var summary = run.Summary();
+        Assert.That((string)summary["configuration"]!, Does.EndWith(";exchange=auto;hierarchy=node"));
+        Assert.That((int)summary["exchange_cost_fit_ranks"]!, Is.EqualTo(2));
+        Assert.That((int)summary["placement"]!["nodes"]!, Is.EqualTo(2));
+        foreach (string line in File.ReadAllLines(run["metrics.jsonl"]))
+        {
+            var record = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            Assert.That((string)record["exchange"]!, Does.EndWith("/node"), line);
+            Assert.That((double)record["predicted_comm_ms"]!, Is.GreaterThan(0), line);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using SparseMpi.Tests.Support;
@@ -70,6 +71,47 @@ public class HierarchicalTrainingTests
         Assert.That((double)sb["k_mean"]!, Is.EqualTo((double)sa["k_mean"]!));
         Assert.That((string)again.Summary()["parameter_hash"]!, Is.EqualTo((string)sb["parameter_hash"]!), "the same bits on every run");
         Assert.That(File.ReadAllText(Path.Combine(node.Path, "summary.json")), Does.Contain("hierarchy=node"));
+    }
+
+    static readonly string[] Exact = ["allgather", "allreduce", "ssar-rd", "ssar-split", "dsar-split"];
+
+    /// <summary>
+    /// auto among the node leaders (issue 15): its fit is the leaders' (one machine is one node here, so one leader
+    /// fits for 1 rank; HierarchyClusterTests runs two), every step records what the leaders ran, as the node
+    /// exchanges are named, with auto's prediction, and every rank ends with the same parameters.
+    /// </summary>
+    [Test]
+    public void AutoChoosesAmongTheNodeLeadersAndRecordsItsChoices()
+    {
+        using var run = new RunDirectory();
+        const int ranks = 4, steps = 40;
+        var r = ProgramRunner.Run($"train --compressor topk --density 0.01 --max-steps {steps} --batch-size 128 --exchange auto --hierarchy node --log-every 1 --out {run.Path}", ranks);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString()); // fails itself when ranks differ
+        foreach (string a in Exact) Assert.That(r.Stdout, Does.Contain($"exchange cost (fitted, 1 ranks): {a}"), "rank 0, the leader, prints the leaders' fit");
+
+        var records = File.ReadAllLines(run["metrics.jsonl"]).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.That(records, Has.Count.EqualTo(steps));
+        var node = Exact.Select(a => $"{a}/node").ToArray();
+        foreach (var record in records)
+        {
+            Assert.That(node, Does.Contain((string)record["exchange"]!), record.ToJsonString());
+            Assert.That((double)record["predicted_comm_ms"]!, Is.GreaterThan(0), record.ToJsonString());
+            // Over every rank's k, as for the other node exchanges (auto itself divides by the node sums' k).
+            Assert.That((double)record["fill_in"]!, Is.InRange(1.0 / ranks - 1e-12, 1.0 + 1e-12), record.ToJsonString());
+        }
+
+        var s = run.Summary();
+        Assert.That((string)s["exchange"]!, Is.EqualTo("auto"), "the --exchange, as for the other node exchanges");
+        Assert.That((string)s["configuration"]!, Does.EndWith(";exchange=auto;hierarchy=node"));
+        var chosen = s["exchange_chosen"]!.AsObject();
+        Assert.That(chosen.Sum(c => (long)c.Value!), Is.EqualTo(steps), "every step's choice counted");
+        foreach (var (name, count) in chosen)
+            Assert.That(records.Count(x => (string)x["exchange"]! == name), Is.EqualTo((long)count!), $"the summary's count of {name} is the metrics'");
+        Assert.That((double)s["fill_in_mean"]!, Is.EqualTo(records.Average(x => (double)x["fill_in"]!)).Within(1e-9));
+        var fit = s["exchange_cost_fit"]!.AsArray();
+        Assert.That(fit.Select(x => (string)x!["algorithm"]!), Is.EqualTo(Exact));
+        Assert.That((int)s["exchange_cost_fit_ranks"]!, Is.EqualTo(1), "the fit is the node leaders' (one node)");
+        Assert.That((double)s["test_accuracy"]!, Is.GreaterThan(0.5), "it learns");
     }
 
     [Test]

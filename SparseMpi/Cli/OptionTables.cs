@@ -111,10 +111,7 @@ public static class OptionTables
                 "--hierarchy node --compressor none", "--hierarchy node"),
             When((TrainVerb v) => v.Exchange != "oktopk",
                 "--hierarchy node runs an exact exchange among node leaders; Ok-Topk's global top-k (--exchange oktopk) runs on every rank",
-                "--hierarchy node --exchange oktopk", "--hierarchy node --exchange ssar-rd"),
-            When((TrainVerb v) => v.Exchange != GradientExchanges.Auto,
-                "--hierarchy node runs one chosen exchange among node leaders; --exchange auto's start-up fit and per-step choice are not combined with it yet",
-                "--hierarchy node --exchange auto", "--hierarchy node --exchange ssar-split"))
+                "--hierarchy node --exchange oktopk", "--hierarchy node --exchange auto"))
         // The assumption compares the exchange's sum / P (mean TopK(acc)) with TopK(mean acc) for one k, from the
         // host memory: it needs an exact top-k, the same k on every rank, an exchange that applies the whole sum
         // (Ok-Topk applies a global top-k of it, another quantity), and the accumulator on the host.

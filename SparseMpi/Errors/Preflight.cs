@@ -25,4 +25,18 @@ public static class Preflight
         if (!world.AllEqual(hash))
             throw new CollectiveUsageException($"ranks disagree on {what}: every rank must be started with the same options and data", world.Rank == 0);
     }
+
+    /// <summary>
+    /// <see cref="SameOnAllRanks"/> among the ranks that hold a <paramref name="hash"/> (null: this rank has none
+    /// of <paramref name="what"/>, e.g. a rank that is no node leader, and only joins the collective), so that every
+    /// rank of <paramref name="world"/> stops together when the holders disagree.
+    /// </summary>
+    public static void SameWhereHeld(Communicator world, long? hash, string what)
+    {
+        // Min and max over the holders; with none, min stays above max.
+        long min = world.Allreduce(hash ?? long.MaxValue, ReduceOp.Min);
+        long max = world.Allreduce(hash ?? long.MinValue, ReduceOp.Max);
+        if (min < max)
+            throw new CollectiveUsageException($"ranks disagree on {what}: every rank must be started with the same options and data", world.Rank == 0);
+    }
 }

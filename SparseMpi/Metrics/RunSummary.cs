@@ -82,6 +82,8 @@ public sealed class RunSummary : TrainingSummary
     public AssumptionSummary? Assumption { get; set; }
     /// <summary>With --exchange auto: the per-algorithm costs it fitted at start-up; else null.</summary>
     public List<ExchangeCostRow>? ExchangeCostFit { get; set; }
+    /// <summary>With --exchange auto: the ranks that fit ran on (all; the node leaders with --hierarchy node); else null.</summary>
+    public int? ExchangeCostFitRanks { get; set; }
     public double WallSeconds { get; set; }
     /// <summary>Seconds from process start to the first training step (max over ranks).</summary>
     public double StartupSeconds { get; set; }

@@ -21,8 +21,13 @@ public abstract class CompressedRule : IUpdateRule
     readonly float[] _values;
     readonly long[] _kPerRank;
     readonly float _scale;
-    readonly FillInCounter? _fillIn; // auto counts its own
+    readonly FillInCounter? _fillIn; // auto counts its own (among node leaders too: no rank of auto --hierarchy node has one)
     readonly string _exchangeName;
+    // The auto this rank runs (flat, or among node leaders: then null on the other ranks of a node), and its
+    // algorithms by the names the metrics give what ran ("ssar-rd", or "ssar-rd/node" among leaders).
+    readonly AutoExchange? _auto;
+    readonly string[] _choiceNames = [];
+    readonly bool _recordsNothing; // another rank of a node under auto --hierarchy node: it never learns the choice
     int _selected;
 
     /// <param name="capacity">the most entries one step can select (sizes the selection buffers once).</param>
@@ -34,8 +39,17 @@ public abstract class CompressedRule : IUpdateRule
         _values = new float[capacity];
         _kPerRank = new long[world.Size];
         _scale = -1f / world.Size; // the values already carry lr: p -= (sum over ranks) / P
-        _fillIn = exchange is AutoExchange ? null : new FillInCounter(exchange.Dimension);
         _exchangeName = GradientExchanges.OptionName(exchange);
+        _auto = GradientExchanges.AutoOf(exchange);
+        if (_auto != null)
+        {
+            string suffix = exchange is HierarchicalExchange ? "/node" : "";
+            _choiceNames = ExchangeCostModel.Algorithms.Select(a => a + suffix).ToArray();
+        }
+        // Only rank 0 writes the metrics and the summary, and rank 0 is a leader (node rank 0 of its node), so
+        // the other ranks of a node need not learn the leaders' choice: no broadcast of it per step.
+        _recordsNothing = _auto == null && GradientExchanges.IsAuto(exchange);
+        _fillIn = GradientExchanges.IsAuto(exchange) ? null : new FillInCounter(exchange.Dimension);
     }
 
     /// <summary>The exchange this rule sums selections with.</summary>
@@ -155,19 +169,27 @@ public abstract class CompressedRule : IUpdateRule
     protected void ReadExchangeState(BinaryReader reader) => (_exchange as IGlobalTopKExchange)?.ReadState(reader);
     void RecordChoiceAndFillIn(ReadOnlySpan<float> sum, ref StepStats stats)
     {
-        if (_exchange is AutoExchange auto)
+        if (_recordsNothing) return; // stats.Exchange, PredictedCommMs and FillIn stay null
+        if (_auto is { } auto)
         {
-            stats.Exchange = auto.LastChoice;
+            stats.Exchange = _choiceNames[Array.IndexOf(ExchangeCostModel.Algorithms, auto.LastChoice)];
             stats.PredictedCommMs = 1e3 * auto.LastPredictedSeconds;
-            stats.FillIn = auto.FillInCounted && !double.IsNaN(auto.LastFillIn) ? auto.LastFillIn : null;
+            // Auto's own count, over every world rank's k (among leaders auto divides by the node sums' k).
+            if (auto.FillInCounted) stats.FillIn = FillIn(auto.LastNonZeros);
             return;
         }
         stats.Exchange = _exchangeName;
         if (_step % Math.Max(1, FillInEvery) != 0) return; // not a logged step: stats.FillIn stays null
+        stats.FillIn = FillIn(_fillIn!.NonZeros(_exchange, sum));
+    }
+
+    /// <summary>nnz / Σk over every rank's k this step; null where no rank sent anything.</summary>
+    double? FillIn(long nonZeros)
+    {
         long total = 0;
         foreach (long k in _kPerRank) total += k;
-        double fillIn = FillInCounter.FillIn(_fillIn!.NonZeros(_exchange, sum), total);
-        stats.FillIn = double.IsNaN(fillIn) ? null : fillIn;
+        double fillIn = FillInCounter.FillIn(nonZeros, total);
+        return double.IsNaN(fillIn) ? null : fillIn;
     }
 
     /// <summary>Runs inside the timed apply phase, after the sum was reset (the torch rule waits for its device here).</summary>

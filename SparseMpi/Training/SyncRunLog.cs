@@ -199,7 +199,10 @@ public sealed class SyncRunLog : IDisposable
         s.ExchangeChosen = _exchanges.Counts;
         s.FillInMean = _exchanges.MeanFillIn;
         s.Assumption = _assumption.Summary;
-        s.ExchangeCostFit = rule is CompressedRule { Exchange: AutoExchange { Fit: { } autoFit } } ? ExchangeCostRow.Of(autoFit) : null;
+        // Rank 0 runs auto when the run does (flat, or as a node leader: node rank 0 of its node).
+        var autoFit = rule is CompressedRule { Exchange: var exchange } ? GradientExchanges.AutoOf(exchange)?.Fit : null;
+        s.ExchangeCostFit = autoFit != null ? ExchangeCostRow.Of(autoFit) : null;
+        s.ExchangeCostFitRanks = autoFit?.Ranks;
         s.WallSeconds = WallSeconds;
         s.StartupSeconds = _startupSeconds;
         s.FirstStepUnixTime = _firstStepUnixTime;

@@ -155,10 +155,13 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
             : !options.Dense && options.CostModel == "mpi" ? FitMpiCostModel(_model.D) : null;
         _cost = new CommunicationCost(_model.D, options.WireFormat, options.HeaderBytes, options.PacketBytes, options.PacketHeaderBytes, _fit, options.IndexBits);
         _rule = UpdateRules.Create(_world, options, _model.D, _batches.StepsPerEpoch, _cost, _placement);
-        if (_rule is CompressedRule { Exchange: AutoExchange { Fit: { } autoFit } })
+        if (_rule is CompressedRule { Exchange: var exchange } && GradientExchanges.IsAuto(exchange))
         {
-            Preflight.SameOnAllRanks(_world, autoFit.Hash(), "auto's fitted exchange costs");
-            if (_root) Console.WriteLine(autoFit.Describe());
+            // Among node leaders only the leaders hold the fit (theirs, of the leaders' communicator); every rank
+            // joins the check, so that all stop together. Rank 0 is a leader.
+            var autoFit = GradientExchanges.AutoOf(exchange)?.Fit;
+            Preflight.SameWhereHeld(_world, autoFit?.Hash(), "auto's fitted exchange costs");
+            if (_root && autoFit != null) Console.WriteLine(autoFit.Describe());
         }
         _step = new SyncStep(_world, _rule);
 

@@ -49,18 +49,33 @@ public static class UpdateRules
     }
 
     /// <summary>
-    /// The --exchange; auto fits its per-algorithm costs here (collective, before the first step, so step 0's comm
-    /// time is the exchange's own) around the run's k: the fixed rule's k, or the dynamic rule's bound.
+    /// The --exchange; auto fits its per-algorithm costs here (collective on the ranks that run it, before the
+    /// first step, so step 0's comm time is the exchange's own) around the run's k: the fixed rule's k, or the
+    /// dynamic rule's bound. Among node leaders (--hierarchy node) the fit is the leaders' own, on their
+    /// communicator, made by the leaders only (the other ranks of a node go on to the next world collective and
+    /// wait there).
     /// </summary>
     static IGradientExchange CreateExchange(Communicator world, SyncConfig o, int d)
     {
-        if (o.Exchange != GradientExchanges.Auto) // auto with a hierarchy is refused with the options
-            return GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, Hierarchy.Parse(o.Hierarchy), o.ThresholdRefresh);
+        var hierarchy = Hierarchy.Parse(o.Hierarchy);
+        if (o.Exchange != GradientExchanges.Auto)
+            return GradientExchanges.Create(o.Exchange, world, d, o.WireFormat, hierarchy, o.ThresholdRefresh);
         // auto counts the fill-in it steers by on the logged steps, where the metrics record it (step 0 first).
-        var auto = new AutoExchange(world, d) { FillInEvery = Math.Max(1, o.LogEvery) };
-        auto.Calibrate(o.DynamicK ? o.KMaxFor(d) : o.KFor(d));
-        return auto;
+        AutoExchange CreateAuto(Communicator comm) => new(comm, d) { FillInEvery = Math.Max(1, o.LogEvery) };
+        IGradientExchange exchange = hierarchy.IsNone ? CreateAuto(world) : new HierarchicalExchange(world, hierarchy, GradientExchanges.Auto, d, CreateAuto);
+        if (GradientExchanges.AutoOf(exchange) is { } auto) auto.Calibrate(CalibrationK(world.Size, auto.Communicator.Size, o.DynamicK ? o.KMaxFor(d) : o.KFor(d), d));
+        return exchange;
     }
+
+    /// <summary>
+    /// The k per rank auto's fit is centred on, for <paramref name="runners"/> of the <paramref name="ranks"/>
+    /// ranks running it with k each: k itself when every rank runs it; among node leaders, the mean node sum when
+    /// a node's selections are disjoint, P·k / leaders (a node of G ranks sums between k and G·k pairs), at most d.
+    /// The fit samples k/8 to 4k of that, so up to 8 ranks per node its low end reaches a node sum of full overlap.
+    /// Every leader computes the same from P, the leaders' count and k, as the collective fit needs.
+    /// </summary>
+    static int CalibrationK(int ranks, int runners, int k, int d) =>
+        (int)Math.Min(Math.Max(1, d), ((long)ranks * k + runners - 1) / runners);
 
     static IKSchedule CreateKSchedule(SyncConfig o, int d, long stepsPerEpoch, CommunicationCost cost) => o.DynamicK
         ? new DynamicKSchedule(o.KMaxFor(d), new DynamicSparsity(cost.Select(o.CostModel)))
