@@ -49,5 +49,5 @@ fi
 rec scripts/cluster.sh session "$NODES" --ranks-per-node "$RPN" --rate "$RATE" -- "$0" --on-cluster
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$log"
 # The dense rows on the dense allreduce's own fit (fit-mpi-cost --dense-floats), where it has one.
-network=$(python3 -c "import json,sys; f=json.load(open(sys.argv[1])); d=f\",dense-alpha={!r},dense-beta={!r}\".format(f['dense_alpha'],f['dense_beta']) if f.get('dense_beta') else ''; print(f\"fitted:alpha={f['alpha']!r},beta={f['beta']!r}\"+d)" "$OUT/fit-mpi-cost.json")
+network=$(python3 -c "import json,sys; f=json.load(open(sys.argv[1])); d=',dense-alpha=%r,dense-beta=%r' % (f['dense_alpha'], f['dense_beta']) if f.get('dense_beta') else ''; print('fitted:alpha=%r,beta=%r' % (f['alpha'], f['beta']) + d)" "$OUT/fit-mpi-cost.json")
 rec "$program" report --bench-step "$OUT"/step-p*.json --network "$network" --out "$OUT" | tail -n 40

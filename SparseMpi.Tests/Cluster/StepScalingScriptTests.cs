@@ -29,6 +29,7 @@ public class StepScalingScriptTests
                 Assert.That(File.Exists(Path.Combine(outDir, file)), file);
             string table = File.ReadAllText(Path.Combine(outDir, "step-model.md"));
             Assert.That(table, Does.Match(@"Network fitted \(alpha = [0-9.]+ us"), "the model is fitted-mpi-cost's fit of these links");
+            Assert.That(table, Does.Match(@"dense allreduce: alpha = [0-9.]+ us, beta = \S+ s/B"), "the dense row on the allreduce's own fit (--dense-floats up to D)");
             Assert.That(table, Does.Match(@"Step time within 25%: \d+ of 2 rows"), "the dense and the top-k row, each with its error");
         }
         finally
