@@ -21,14 +21,32 @@ public static class SparseSelfCheck
     /// how the hierarchical runs of every exact exchange group the ranks: <see cref="Hierarchy.Node"/> (the real
     /// nodes; on one machine a single node) or <see cref="Hierarchy.Blocks"/> (N consecutive ranks per "node").
     /// </param>
-    public static (List<string> Failures, int Checks, List<string> Notes) Run(Communicator world, ulong seed = 1, Hierarchy nodes = default)
+    /// <param name="hierarchyOnly">
+    /// only the hierarchical runs (the leader probe, every exact exchange among node leaders, auto's fit among
+    /// them): what a test of another node grouping needs, since the flat checks do not depend on it.
+    /// </param>
+    public static (List<string> Failures, int Checks, List<string> Notes) Run(Communicator world, ulong seed = 1, Hierarchy nodes = default,
+        bool hierarchyOnly = false)
     {
         if (nodes.IsNone) nodes = Hierarchy.Node;
         var check = new Checker(world);
         var sum = new float[LargeD];
         var reference = new float[LargeD];
-        int p = world.Size;
+        if (!hierarchyOnly) Flat(check, seed, sum, reference);
+        Hierarchical(check, seed, sum, nodes);
+        if (!hierarchyOnly)
+        {
+            OkTopkSelfCheck.Run(check, seed);
+            Auto(check, seed, sum);
+        }
+        return (check.Failures, check.Count, check.Notes);
+    }
 
+    /// <summary>Every wire format, the flag, the dense baseline and the sparse allreduces on the flat communicator.</summary>
+    static void Flat(Checker check, ulong seed, float[] sum, float[] reference)
+    {
+        var world = check.World;
+        int p = world.Size;
         foreach (var format in WireFormat.All)
         {
             string f = format.ToString();
@@ -62,7 +80,13 @@ public static class SparseSelfCheck
         Dense(check, seed, sum, reference);
         foreach (string name in GradientExchanges.SparseAllreduces)
             SparseAllreduce(check, name, seed, sum, d => GradientExchanges.Create(name, world, d, WireFormat.Default));
-        // Every exact exchange among node leaders: another order of additions, so checked like the sparse allreduces.
+    }
+
+    /// <summary>Every exact exchange among node leaders: another order of additions, so checked like the sparse allreduces.</summary>
+    static void Hierarchical(Checker check, ulong seed, float[] sum, Hierarchy nodes)
+    {
+        var world = check.World;
+        int p = world.Size;
         int leaders;
         using (var probe = new HierarchicalExchange(world, nodes, "allgather", 1, WireFormat.Default))
         {
@@ -78,9 +102,6 @@ public static class SparseSelfCheck
                 ? new HierarchicalExchange(world, nodes, name, d, comm => new AutoExchange(comm, d, ExchangeCostFit.Uniform(comm.Size, alpha: 1e-6, beta: 1e-9)))
                 : GradientExchanges.Create(name, world, d, WireFormat.Default, nodes));
         AutoAmongLeaders(check, seed, sum, nodes, leaders);
-        OkTopkSelfCheck.Run(check, seed);
-        Auto(check, seed, sum);
-        return (check.Failures, check.Count, check.Notes);
     }
 
     internal static Input Random(ulong seed, ulong stream, int d, int k, WireFormat format)

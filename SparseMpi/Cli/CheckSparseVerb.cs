@@ -21,6 +21,10 @@ public sealed class CheckSparseVerb : IMpiVerb
     [Option("ranks-per-node", Default = 0, HelpText = "Test aid for the hierarchical checks: treat blocks of N consecutive ranks as one node (0: the real nodes, by shared memory).")]
     public int RanksPerNode { get; set; }
 
+    // A test aid too: the flat checks do not depend on the node grouping, so a test of another grouping skips them.
+    [Option("hierarchy-only", Default = false, HelpText = "Only the hierarchical checks (every exact exchange among node leaders), not the flat ones.")]
+    public bool HierarchyOnly { get; set; }
+
     public string? Validate() => RanksPerNode < 0 ? $"--ranks-per-node must not be negative (got {RanksPerNode})" : null;
 
     public int Run() => MpiSession.Run(mpi =>
@@ -28,7 +32,7 @@ public sealed class CheckSparseVerb : IMpiVerb
         var world = mpi.World;
         Preflight.SameOnAllRanks(world, (long)Seed, "--seed");
         var nodes = RanksPerNode > 0 ? Hierarchy.Blocks(RanksPerNode) : Hierarchy.Node;
-        var (failures, checks, notes) = SparseSelfCheck.Run(world, Seed, nodes);
+        var (failures, checks, notes) = SparseSelfCheck.Run(world, Seed, nodes, HierarchyOnly);
         foreach (string f in failures) Console.Error.WriteLine($"check-sparse: FAILED {f}");
         Console.Error.Flush();
         int failedRanks = world.Allreduce(failures.Count > 0 ? 1 : 0, ReduceOp.Sum);

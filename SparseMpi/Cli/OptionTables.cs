@@ -263,7 +263,7 @@ public static class OptionTables
         .Build();
 
     public static readonly OptionTable CheckMpi = new OptionTableBuilder<CheckMpiVerb>().Build();
-    public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed", "ranks-per-node").Build();
+    public static readonly OptionTable CheckSparse = new OptionTableBuilder<CheckSparseVerb>().Always("seed", "ranks-per-node", "hierarchy-only").Build();
     public static readonly OptionTable BenchTopK = new OptionTableBuilder<BenchTopKVerb>().Always("d", "density", "repeat", "seed").Paths("json").Build();
     public static readonly OptionTable SelfTestTopK = new OptionTableBuilder<SelfTestTopKVerb>().Always("seed", "large").Build();
     public static readonly OptionTable Plot = new OptionTableBuilder<PlotVerb>().Always("labels", "target-loss", "target-accuracy", "title", "prefix").Paths("out").Build();
