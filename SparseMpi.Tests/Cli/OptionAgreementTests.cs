@@ -104,7 +104,7 @@ public class OptionAgreementTextTests
         var names = Options("train").Select(o => o.Name).ToList();
         Assert.That(names, Is.EquivalentTo(OptionTable.OptionsOf(typeof(TrainVerb)).Select(x => x.Name)));
         Assert.That(names, Does.Contain("max-steps").And.Contain("epochs").And.Contain("checkpoint-every").And.Contain("out").And.Contain("resume"));
-        Assert.That(Options("fit-mpi-cost").Select(o => o.Name), Is.EquivalentTo(new[] { "model", "index-format", "value-format", "repeat", "json" }));
+        Assert.That(Options("fit-mpi-cost").Select(o => o.Name), Is.EquivalentTo(new[] { "model", "index-format", "value-format", "repeat", "dense-floats", "json" }));
     }
 
     [Test]
