@@ -186,6 +186,8 @@ public class BadInputMatrixTests
         yield return new("bench-topk json not writable", "bench-topk -d 65536 --json /proc/sparsempi-test.json", "cannot write in /proc");
         yield return new("bench-topk stray argument", "bench-topk --d 4096 --repeat 1 4096", "unexpected argument '4096'");
         yield return new("bench-comm unknown option", "bench-comm --bogus", "unknown option '--bogus'");
+        yield return new("bench-comm from-run missing", "bench-comm --from-run /nonexistent-sparsempi-run", "--from-run /nonexistent-sparsempi-run: no such run directory");
+        yield return new("train record-selections negative", "train --record-selections -1", "--record-selections must not be negative (got -1; 0: never)");
         yield return new("fit-mpi-cost json not writable", "fit-mpi-cost --model logreg --json /proc/sparsempi-test.json", "cannot write in /proc");
         yield return new("check-sparse negative ranks per node", "check-sparse --ranks-per-node -1", "--ranks-per-node must not be negative (got -1)");
         yield return new("check-mpi stray argument", "check-mpi extra", "unexpected argument 'extra'");

@@ -9,10 +9,20 @@ namespace SparseMpi.Benchmarks;
 /// one row each per density (the allgather one per format). <paramref name="Overlap"/>: null for independent
 /// random selections per rank (the default), else <see cref="OverlapSelection"/>'s shared fraction.
 /// <paramref name="Network"/>: a given (alpha, beta) for the predictions instead of a fit made in the run.
+/// <paramref name="FromRunDirectory"/>/<paramref name="FromStep"/>: replay a training run's recorded selections
+/// (--from-run; null step: the last recorded) instead of synthetic ones; loaded collectively at the start of the
+/// run, then <see cref="Replaying"/> sets d, the one density and <see cref="FromRun"/> from the files.
 /// </summary>
 public sealed record CommBenchOptions(int D, IReadOnlyList<double> Densities, IReadOnlyList<WireFormat> Formats, int Repeat, int Warmup, ulong Seed,
-    IReadOnlyList<string>? Exchanges = null, double? Overlap = null, (double Alpha, double Beta)? Network = null)
+    IReadOnlyList<string>? Exchanges = null, double? Overlap = null, (double Alpha, double Beta)? Network = null,
+    string? FromRunDirectory = null, long? FromStep = null)
 {
+    /// <summary>The recorded selections replayed (after <see cref="Replaying"/>); null: synthetic selections.</summary>
+    public RecordedRun? FromRun { get; init; }
+
+    /// <summary>These options replaying <paramref name="run"/>: its d, and its Σk/(P·d) as the one density.</summary>
+    public CommBenchOptions Replaying(RecordedRun run) => this with { D = run.D, Densities = [run.Density], FromRun = run };
+
     /// <summary>What runs: the exchanges asked for, or the allgather alone (against the dense baseline every row carries).</summary>
     public IReadOnlyList<string> ExchangeList => Exchanges ?? ["allgather"];
 
@@ -25,7 +35,8 @@ public sealed record CommBenchOptions(int D, IReadOnlyList<double> Densities, IR
         string.Join(",", Densities.Select(x => x.ToString("R", CultureInfo.InvariantCulture))),
         string.Join(",", Formats), Repeat, Warmup, Seed, string.Join(",", Exchanges ?? ["default"]),
         Overlap?.ToString("R", CultureInfo.InvariantCulture) ?? "independent",
-        Network is var (a, b) ? $"{a:R},{b:R}" : "fit");
+        Network is var (a, b) ? $"{a:R},{b:R}" : "fit",
+        FromRunDirectory == null ? "synthetic" : $"{Path.GetFullPath(FromRunDirectory)}@{FromStep?.ToString(CultureInfo.InvariantCulture) ?? "last"}");
 
     /// <summary>
     /// Parses <c>allgather,ssar-rd</c> or <c>all</c> (the exact exchanges and auto; name <c>oktopk</c> besides, e.g.

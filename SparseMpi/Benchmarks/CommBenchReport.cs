@@ -28,12 +28,15 @@ public static class CommBenchReport
             (fit == null ? "no cost fit in this run: give --exchanges or --mpi-alpha/--mpi-beta" : fit.Source == "given" ? "from --mpi-alpha/--mpi-beta" : "fitted in this run") + ")");
         if (options.Overlap is double overlap)
             s.AppendLine(string.Format(CultureInfo.InvariantCulture, "# overlap {0}: that fraction of each rank's k indices is shared by all ranks, the rest disjoint per rank", overlap));
+        if (options.FromRun is { } run)
+            s.AppendLine(string.Format(CultureInfo.InvariantCulture, "# from-run {0} step {1}: every rank's recorded selection (k {2}..{3}; density: sum of k / (P d), k: their mean)",
+                run.Directory, run.Step, Enumerable.Range(0, run.Ranks).Min(run.KOf), run.MaxK));
         if (fit != null)
             foreach (string line in fit.Describe().Split('\n')) s.AppendLine("# " + line);
         s.AppendLine(string.Format(CultureInfo.InvariantCulture, "# {0,-22} {1,-9} {2,9} {3,-11} {4,12} {5,9} {6,13} {7,13} {8,11} {9,10} {10,8} {11,7} {12,8} {13,8} {14,8} {15,8} {16,7} {17,9}",
             "exchange", "density", "k", "format", "msg_B", "x_smaller", "recv_B", "dense_recv_B", "ms_sparse", "ms_dense", "speedup", "correct", "enc", "comm", "dec", "reset", "fill", "pred_ms"));
         foreach (var row in rows)
-            s.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-22} {1,-9} {2,9} {3,-11} {4,12:F0} {5,9:F2} {6,13:F0} {7,13} {8,11:F3} {9,10:F3} {10,8:F2} {11,7} {12,8:F3} {13,8:F3} {14,8:F3} {15,8:F3} {16,7:F4} {17,9}",
+            s.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-22} {1,-9:G6} {2,9} {3,-11} {4,12:F0} {5,9:F2} {6,13:F0} {7,13} {8,11:F3} {9,10:F3} {10,8:F2} {11,7} {12,8:F3} {13,8:F3} {14,8:F3} {15,8:F3} {16,7:F4} {17,9}",
                 row.Chosen is string chosen ? $"{row.Exchange}[{chosen}]" : row.Exchange,
                 row.Density, row.K, $"{row.IndexFormat}:{row.ValueFormat}", row.BytesSparsePerRank, row.ByteReductionVsInt32Fp32,
                 row.BytesSparseReceivedPerRank, row.BytesDenseReceivedPerRank, row.MsSparse, row.MsDense, row.Speedup, row.Correct ? "yes" : "NO",

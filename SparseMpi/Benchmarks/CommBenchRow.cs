@@ -35,6 +35,12 @@ public sealed record CommBenchRow
     public int D { get; init; }
     public double Density { get; init; }
     public int K { get; init; }
+    /// <summary>The smallest and largest k over ranks: both K for synthetic selections; a replayed step's own (--from-run).</summary>
+    public int KMin { get; init; }
+    public int KMax { get; init; }
+    /// <summary>--from-run: the run directory and step whose recorded selections were replayed (then k is their mean); null: synthetic.</summary>
+    public string? FromRun { get; init; }
+    public long? FromStep { get; init; }
     public string IndexFormat { get; init; } = "";
     public string ValueFormat { get; init; } = "";
     public double MsSparse { get; init; }

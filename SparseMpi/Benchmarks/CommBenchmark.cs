@@ -9,7 +9,7 @@ namespace SparseMpi.Benchmarks;
 /// Measures the sparse allgather exchange (and, with --exchanges, every exchange asked for, each with its
 /// alpha-beta prediction beside) against MPI_Allreduce of the same d floats, density by density and
 /// format by format, and checks every sparse sum against a local reference (each rank regenerates every
-/// rank's vector from (seed, rank)) and across ranks (hash). Collective: every rank runs it. All d-sized buffers
+/// rank's vector from (seed, rank), or holds every rank's recorded selection with --from-run) and across ranks (hash). Collective: every rank runs it. All d-sized buffers
 /// are allocated once; the timed rounds allocate nothing.
 /// </summary>
 public sealed class CommBenchmark
@@ -22,8 +22,9 @@ public sealed class CommBenchmark
     readonly float[] _dense, _denseSum, _sum, _reference;
     readonly float[]? _magnitude; // Σ over ranks of |value| per entry: the rounding bound of the exchanges that add in another order
     readonly FillInCounter _fillIn;
-    readonly int[][] _indices;   // every rank's selection, regenerated locally for the reference
+    readonly int[][] _indices;   // every rank's selection, regenerated locally (or replayed) for the reference
     readonly float[][] _values;
+    readonly int[] _counts;      // every rank's k of the current density (the same on all ranks unless replayed)
     readonly int[] _announcements; // one per rank, reused by every round
     readonly double[] _times; // per timed round: total, encode, communicate, decode, reset (seconds)
     double _resetSeconds;     // ResetOutput of the last sparse round
@@ -33,7 +34,7 @@ public sealed class CommBenchmark
         _mpi = mpi;
         _world = mpi.World;
         _options = options;
-        int d = options.D, maxK = options.Densities.Max(x => SyntheticSparse.CountFor(d, x));
+        int d = options.D, maxK = options.FromRun?.MaxK ?? options.Densities.Max(x => SyntheticSparse.CountFor(d, x));
         // Touch every page now (a fresh page costs ~12 us here), not inside a timed round.
         _dense = Touched(d); _denseSum = Touched(d); _sum = Touched(d); _reference = Touched(d);
         _magnitude = options.ExchangeList.Any(e => e != "allgather") ? Touched(d) : null;
@@ -41,6 +42,7 @@ public sealed class CommBenchmark
         _indices = new int[_world.Size][];
         _values = new float[_world.Size][];
         for (int q = 0; q < _world.Size; q++) { _indices[q] = new int[maxK]; _values[q] = new float[maxK]; }
+        _counts = new int[_world.Size];
         _times = new double[5 * options.Repeat];
         _announcements = new int[_world.Size];
     }
@@ -67,20 +69,17 @@ public sealed class CommBenchmark
         string[] modelled = _options.ExchangeList.Contains("oktopk") ? ExchangeCostModel.Modelled : ExchangeCostModel.Algorithms;
         Fit = !_options.Predicts ? null
             : _options.Network is var (alpha, beta) ? ExchangeCostFit.Uniform(p, alpha, beta, modelled)
-            : ExchangeCalibration.Fit(_world, d, _options.Densities.Select(x => SyntheticSparse.CountFor(d, x)).ToArray(),
-                SyntheticSparse.CountFor(d, _options.Densities[_options.Densities.Count / 2]), algorithms: modelled);
+            : ExchangeCalibration.Fit(_world, d, _options.Densities.Select(KFor).ToArray(),
+                KFor(_options.Densities[_options.Densities.Count / 2]), algorithms: modelled);
         var exchange = new SparseAllgatherExchange(_world, d, _options.Formats[0]);
         // One instance per exchange for the whole run: their buffers grow once, as in training.
         var others = _options.ExchangeList.Where(e => e != "allgather").ToDictionary(e => e,
             e => e == GradientExchanges.Auto ? new AutoExchange(_world, d, Fit?.Restrict(ExchangeCostModel.Algorithms)) : GradientExchanges.Create(e, _world, d, WireFormat.Default));
         foreach (double density in _options.Densities)
         {
-            int k = SyntheticSparse.CountFor(d, density);
-            for (int q = 0; q < p; q++)
-                if (_options.Overlap is double overlap) OverlapSelection.Fill(_options.Seed, q, p, d, overlap, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
-                else SyntheticSparse.Fill(_options.Seed, (ulong)q, d, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
-            var myIndices = _indices[r].AsSpan(0, k);
-            var myValues = _values[r].AsSpan(0, k);
+            int k = FillSelections(density);
+            var myIndices = MyIndices;
+            var myValues = MyValues;
             SparseScatter.Add(_dense, myIndices, myValues);
 
             var dense = TimeRounds(() =>
@@ -95,12 +94,12 @@ public sealed class CommBenchmark
             foreach (var format in formats)
             {
                 exchange.Format = format;
-                var (correct, fillIn) = Verify(exchange, format, k);
+                var (correct, fillIn) = Verify(exchange, format);
                 double messageBytes = exchange.RankMessageBytes.ToArray().Average();
                 if (format == WireFormat.Default) int32Fp32Bytes = messageBytes;
                 var sparse = TimeRounds(() =>
                 {
-                    var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+                    var result = exchange.ExchangeAlone(MyIndices, MyValues, _sum, announcements: _announcements);
                     long resetStart = Stopwatch.GetTimestamp();
                     exchange.ResetOutput(_sum);
                     _resetSeconds = Stopwatch.GetElapsedTime(resetStart).TotalSeconds;
@@ -110,7 +109,8 @@ public sealed class CommBenchmark
                 double ringSparse = p == 1 ? 0 : (p - 1) * (messageBytes + 4);
                 rows.Add(new CommBenchRow
                 {
-                    Exchange = "allgather", FillIn = fillIn, Overlap = _options.Overlap,
+                    Exchange = "allgather", FillIn = fillIn, Overlap = _options.Overlap, KMin = _counts.Min(), KMax = _counts.Max(),
+                    FromRun = _options.FromRun?.Directory, FromStep = _options.FromRun?.Step,
                     MsPredicted = format == WireFormat.Default ? Predicted("allgather", k, fillIn) : null,
                     Ranks = p, D = d, Density = density, K = k,
                     IndexFormat = WireFormat.Name(format.Index), ValueFormat = WireFormat.Name(format.Value),
@@ -132,6 +132,37 @@ public sealed class CommBenchmark
         return rows;
     }
 
+    /// <summary>k of a density: round(d·density), or the recorded step's mean k when replaying.</summary>
+    int KFor(double density) => _options.FromRun?.MeanK ?? SyntheticSparse.CountFor(_options.D, density);
+
+    Span<int> MyIndices => _indices[_world.Rank].AsSpan(0, _counts[_world.Rank]);
+    Span<float> MyValues => _values[_world.Rank].AsSpan(0, _counts[_world.Rank]);
+
+    /// <summary>
+    /// Every rank's selection at <paramref name="density"/> into _indices/_values/_counts: synthetic (independent or
+    /// --overlap), or the recorded ones (whose k may differ per rank). Returns the k of the rows and predictions.
+    /// </summary>
+    int FillSelections(double density)
+    {
+        int p = _world.Size, d = _options.D, k = KFor(density);
+        for (int q = 0; q < p; q++)
+        {
+            if (_options.FromRun is { } run)
+            {
+                _counts[q] = run.KOf(q);
+                run.Indices[q].CopyTo(_indices[q], 0);
+                run.Values[q].CopyTo(_values[q], 0);
+                continue;
+            }
+            _counts[q] = k;
+            if (_options.Overlap is double overlap) OverlapSelection.Fill(_options.Seed, q, p, d, overlap, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
+            else SyntheticSparse.Fill(_options.Seed, (ulong)q, d, _indices[q].AsSpan(0, k), _values[q].AsSpan(0, k));
+        }
+        return k;
+    }
+
+    long TotalK => _counts.Sum(x => (long)x);
+
     double? Predicted(string algorithm, int k, double fillIn) =>
         Fit == null || double.IsNaN(fillIn) ? null : 1e3 * Fit.Predict(algorithm, ExchangeShape.Uniform(_world.Size, _options.D, k, fillIn));
 
@@ -145,13 +176,13 @@ public sealed class CommBenchmark
         int p = _world.Size, r = _world.Rank, d = _options.D;
         var timing = TimeRounds(() =>
         {
-            var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+            var result = exchange.ExchangeAlone(MyIndices, MyValues, _sum, announcements: _announcements);
             long resetStart = Stopwatch.GetTimestamp();
             exchange.ResetOutput(_sum);
             _resetSeconds = Stopwatch.GetElapsedTime(resetStart).TotalSeconds;
             return result;
         });
-        var (correct, fillIn, checkedResult) = VerifyAgainstReference(exchange, k);
+        var (correct, fillIn, checkedResult) = VerifyAgainstReference(exchange);
         int? applied = exchange is IGlobalTopKExchange ? _lastApplied : null;
         Span<double> bytes = [checkedResult.MessageBytes, checkedResult.BytesSent, checkedResult.BytesReceived];
         _world.Allreduce(bytes, ReduceOp.Sum);
@@ -159,6 +190,7 @@ public sealed class CommBenchmark
         return new CommBenchRow
         {
             Exchange = name, Chosen = chosen, FillIn = fillIn, Overlap = _options.Overlap, Applied = applied,
+            KMin = _counts.Min(), KMax = _counts.Max(), FromRun = _options.FromRun?.Directory, FromStep = _options.FromRun?.Step,
             MsPredicted = Predicted(chosen ?? name, k, fillIn),
             Ranks = p, D = d, Density = density, K = k,
             IndexFormat = "int32", ValueFormat = "fp32",
@@ -181,15 +213,15 @@ public sealed class CommBenchmark
     /// the bound, every applied one too, at most 4k/3 applied (its threshold band; exactly k when the threshold was
     /// exact) and nothing written outside them. True on every rank when it is so everywhere; the fill-in of the sum.
     /// </summary>
-    (bool Correct, double FillIn, ExchangeResult Result) VerifyAgainstReference(IGradientExchange exchange, int k)
+    (bool Correct, double FillIn, ExchangeResult Result) VerifyAgainstReference(IGradientExchange exchange)
     {
-        int r = _world.Rank, p = _world.Size;
-        var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+        int p = _world.Size, k = _counts.Max(); // a global top-k keeps the largest announced k
+        var result = exchange.ExchangeAlone(MyIndices, MyValues, _sum, announcements: _announcements);
         var magnitude = _magnitude!;
         _reference.AsSpan().Clear();
         magnitude.AsSpan().Clear();
         for (int q = 0; q < p; q++)
-            for (int i = 0; i < k; i++)
+            for (int i = 0; i < _counts[q]; i++)
             {
                 int index = _indices[q][i];
                 _reference[index] += _values[q][i];
@@ -210,7 +242,7 @@ public sealed class CommBenchmark
             foreach (int i in applied) ok &= magnitude[i] > 0 && Within(i);
         }
         bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
-        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * p);
+        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), TotalK);
         exchange.ResetToZero(_sum); // the next row's exchange adds into it
         ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
         return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn, result);
@@ -276,20 +308,19 @@ public sealed class CommBenchmark
     /// One untimed exchange: the sum must equal, bitwise, the rank-order sum of every rank's values rounded as
     /// the format rounds them, and be bitwise identical on all ranks. True on every rank when it is so everywhere.
     /// </summary>
-    (bool Correct, double FillIn) Verify(SparseAllgatherExchange exchange, WireFormat format, int k)
+    (bool Correct, double FillIn) Verify(SparseAllgatherExchange exchange, WireFormat format)
     {
-        int r = _world.Rank;
-        var result = exchange.ExchangeAlone(_indices[r].AsSpan(0, k), _values[r].AsSpan(0, k), _sum, announcements: _announcements);
+        var result = exchange.ExchangeAlone(MyIndices, MyValues, _sum, announcements: _announcements);
         _reference.AsSpan().Clear();
         for (int q = 0; q < _world.Size; q++)
         {
             var indices = _indices[q];
             var values = _values[q];
-            for (int i = 0; i < k; i++) _reference[indices[i]] += ValueCodec.Quantize(values[i], format.Value);
+            for (int i = 0; i < _counts[q]; i++) _reference[indices[i]] += ValueCodec.Quantize(values[i], format.Value);
         }
         bool ok = result.Completed && MemoryMarshal.AsBytes(_sum.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(_reference.AsSpan()));
         bool same = _world.AllEqual((long)Fnv1a.Hash(_sum));
-        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), (long)k * _world.Size);
+        double fillIn = FillInCounter.FillIn(_fillIn.NonZeros(exchange, _sum), TotalK);
         exchange.ResetOutput(_sum);
         ok &= !_sum.AsSpan().ContainsAnyExcept(0f);
         return (_world.Allreduce(ok ? 1 : 0, ReduceOp.Min) == 1 && same, fillIn);

@@ -38,6 +38,12 @@ public sealed class BenchCommVerb : IMpiVerb
     [Option("overlap", HelpText = "Fraction in [0, 1] of each rank's k indices drawn from one set shared by all ranks, the rest disjoint per rank (0: fill-in 1, the worst case; 1: identical sets, fill-in 1/P). Default: independent random sets.")]
     public double? Overlap { get; set; }
 
+    [Option("from-run", HelpText = "Replay a training run's recorded selections (train --record-selections N wrote them to DIR/selections/) instead of synthetic ones: d, each rank's k, indices and values are the run's; run it on as many ranks as the run had. Replaces -d, --densities, --overlap and --seed.")]
+    public string? FromRun { get; set; }
+
+    [Option("from-step", HelpText = "With --from-run: the recorded step to replay (default: the last one recorded).")]
+    public long? FromStep { get; set; }
+
     [Option("mpi-alpha", HelpText = "Latency (seconds per message) for the predictions, with --mpi-beta, instead of fitting every exchange in the run.")]
     public double? MpiAlpha { get; set; }
 
@@ -61,14 +67,16 @@ public sealed class BenchCommVerb : IMpiVerb
         if (Overlap is double f && !(f >= 0 && f <= 1)) return $"--overlap must be a fraction in [0, 1] (got {f.ToString(CultureInfo.InvariantCulture)})";
         if (MpiAlpha is double a && !(a >= 0 && double.IsFinite(a))) return $"--mpi-alpha must be a number of seconds >= 0 (got {a.ToString(CultureInfo.InvariantCulture)})";
         if (MpiBeta is double b && !(b > 0 && double.IsFinite(b))) return $"--mpi-beta must be a positive number of seconds per byte (got {b.ToString(CultureInfo.InvariantCulture)})";
+        if (FromStep is < 0) return $"--from-step must not be negative (got {FromStep})";
         if (OptionTables.BenchComm.Problem(this) is string modeProblem) return modeProblem;
+        if (FromRun != null && !Directory.Exists(FromRun)) return $"--from-run {FromRun}: no such run directory";
         if (Repeat < 1) return $"--repeat must be at least 1 (got {Repeat})";
         if (Warmup < 0) return $"--warmup must be 0 or more (got {Warmup})";
         if (OutputPaths.FileProblem("--json", Json) is string jsonProblem) return jsonProblem;
-        if (densities.FirstOrDefault(x => Math.Round(D * x) < 1) is double tooSmall and > 0)
+        if (FromRun == null && densities.FirstOrDefault(x => Math.Round(D * x) < 1) is double tooSmall and > 0)
             return $"--densities: {tooSmall.ToString(CultureInfo.InvariantCulture)} gives k = round(d * density) = 0 of --d {D}; k must be at least 1";
         _options = new CommBenchOptions(D, densities, formats, Repeat, Warmup, Seed, exchanges, Overlap,
-            MpiAlpha is double alpha && MpiBeta is double beta ? (alpha, beta) : null);
+            MpiAlpha is double alpha && MpiBeta is double beta ? (alpha, beta) : null, FromRun, FromStep);
         return null;
     }
 
@@ -77,7 +85,8 @@ public sealed class BenchCommVerb : IMpiVerb
         var options = _options ?? throw new InvalidOperationException("Validate must run before Run");
         var world = mpi.World;
         Preflight.SameOnAllRanks(world, CollectiveSelfCheck.StableHash(options.Canonical), "the bench-comm options");
-        int maxK = options.Densities.Max(x => SyntheticSparse.CountFor(options.D, x));
+        if (options.FromRunDirectory is string runDirectory) options = Replay(world, options, runDirectory);
+        int maxK = options.FromRun?.MaxK ?? options.Densities.Max(x => SyntheticSparse.CountFor(options.D, x));
         long allMessages = (long)world.Size * options.Formats.Max(f => SparseCodec.MaxMessageBytes(maxK, f));
         if (allMessages > int.MaxValue)
             throw new CollectiveUsageException($"--d {options.D} at density {options.Densities.Max()} on {world.Size} ranks needs up to {allMessages} bytes in one allgatherv; MPI counts stop at 2 GiB", world.Rank == 0);
@@ -93,4 +102,15 @@ public sealed class BenchCommVerb : IMpiVerb
         }
         return rows.All(x => x.Correct) ? 0 : 1;
     });
+
+    /// <summary>Loads the recorded step on every rank (all stop together on a missing or bad file) and checks it fits this launch.</summary>
+    static CommBenchOptions Replay(Communicator world, CommBenchOptions options, string runDirectory)
+    {
+        RecordedRun? run = null;
+        Preflight.Agree(world, () => run = RecordedRun.Load(runDirectory, options.FromStep));
+        Preflight.SameOnAllRanks(world, run!.ContentHash, $"the selections of --from-run {runDirectory} (each rank must read the same files)");
+        if (run.Ranks != world.Size)
+            throw new CollectiveUsageException($"--from-run {runDirectory}: step {run.Step} was recorded on {run.Ranks} ranks; replay it on as many (mpiexec -n {run.Ranks}), not {world.Size}", world.Rank == 0);
+        return options.Replaying(run);
+    }
 }

@@ -131,6 +131,9 @@ public static class OptionTables
             When((TrainVerb v) => !(v.SelectKernel == "torch" || v.Device == "cuda"),
                 "--log-assumption reads the accumulator on the host; the torch kernel keeps it on the device (use --device cpu or --select-kernel simd)",
                 "--log-assumption true --select-kernel torch", "--log-assumption true --select-kernel simd"))
+        .Only("record-selections",
+            When((TrainVerb v) => !v.Dense,
+                "--record-selections writes a compressor's selections; --compressor none sends every entry", "--record-selections 5 --compressor none", "--record-selections 5"))
         .Only("k-rule",
             When((TrainVerb v) => !v.Dense,
                 "--k-rule chooses a compressor's k; --compressor none sends every entry", "--k-rule dynamic --compressor none", "--k-rule dynamic"),
@@ -237,7 +240,13 @@ public static class OptionTables
         .Always("model", "index-format", "value-format", "repeat", "dense-floats").Paths("json").Build();
 
     public static readonly OptionTable BenchComm = new OptionTableBuilder<BenchCommVerb>()
-        .Always("d", "densities", "repeat", "warmup", "seed", "exchanges", "overlap").Paths("json")
+        .Always("repeat", "warmup", "exchanges").Paths("json", "from-run")
+        .Only("d", NotWithFromRun("-d", "-d 100000", "d is the run's"))
+        .Only("densities", NotWithFromRun("--densities", "--densities 0.01", "each rank's k is the run's"))
+        .Only("overlap", NotWithFromRun("--overlap", "--overlap 0.5", "the index sets are the run's"))
+        .Only("seed", NotWithFromRun("--seed", "--seed 3", "the indices and values are the run's"))
+        .Only("from-step",
+            When((BenchCommVerb v) => v.FromRun != null, "--from-step picks a recorded step of --from-run's run", "--from-step 10", "--from-step 10 --from-run /tmp"))
         .Only("formats",
             When((BenchCommVerb v) => v.Exchanges == null || v.Exchanges.Split(',').Any(e => e.Trim().ToLowerInvariant() is "allgather" or "all"),
                 "--formats are the sparse allgather's wire formats; the other exchanges send int32 indices and fp32 values",
@@ -274,6 +283,9 @@ public static class OptionTables
 
     static OptionRule When<T>(Func<T, bool> holds, string refusal, string violating, string satisfying) where T : class =>
         OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);
+
+    static OptionRule NotWithFromRun(string option, string example, string why) =>
+        When((BenchCommVerb v) => v.FromRun == null, $"{option} is ignored with --from-run: {why}", $"{example} --from-run /tmp", example);
 
     static OptionRule When<T>(Func<T, bool> holds, Func<T, string> refusal, string violating, string satisfying) where T : class =>
         OptionTableBuilder<T>.When(holds, refusal, violating, satisfying);

@@ -79,6 +79,9 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     [Option("log-assumption", Default = "false", HelpText = "true: on every --log-every step, measure the convergence assumption of top-k SGD (Alistarh et al. 2018): ||acc - TopK(acc)|| / ||acc|| (largest over ranks) beside sqrt(1 - k/d), and xi = ||TopK(mean acc) - mean TopK(acc)|| / ||mean acc|| (metrics.jsonl: topk_residual_ratio, randomk_bound, xi, and xi_topk: the same difference / ||TopK(mean acc)||). Costs a dense allreduce of d floats on those steps only.")]
     public string LogAssumption { get; set; } = "false";
 
+    [Option("record-selections", Default = 0, HelpText = "Write each rank's selection (the indices and values it sent) on every this-many-th step (0, N, 2N, ...) to selections/step-S-rank-R.bin in the run directory, 8 bytes per entry: what bench-comm --from-run replays (0: never).")]
+    public int RecordSelections { get; set; }
+
     [Option("eval-every", Default = 0L, HelpText = "Also evaluate the test set every this many steps (0: only at epoch ends). Each evaluation is a line of evaluations.jsonl with its step and wall seconds; its time is on the run's wall clock but in no step phase.")]
     public long EvalEvery { get; set; }
 
@@ -121,6 +124,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
         if (MaxSteps < 0) return $"--max-steps must not be negative (got {MaxSteps})";
         if (LogEvery < 1) return $"--log-every must be at least 1 (got {LogEvery})";
         if (LogAssumption is not ("true" or "false")) return $"--log-assumption must be true or false (got '{LogAssumption}')";
+        if (RecordSelections < 0) return $"--record-selections must not be negative (got {RecordSelections}; 0: never)";
         if (EvalEvery < 0) return $"--eval-every must not be negative (got {EvalEvery})";
         if (CheckpointEvery < 0) return $"--checkpoint-every must not be negative (got {CheckpointEvery})";
         if (ValidateCompression() is string compressionProblem) return compressionProblem;
@@ -155,7 +159,7 @@ public sealed class TrainVerb : TrainingOptions, IMpiVerb
     {
         Epochs = Epochs, MaxSteps = MaxSteps, WarmupEpochs = WarmupEpochs, WireFormat = WireFormat, Exchange = Exchange, Hierarchy = Hierarchy, ThresholdRefresh = ThresholdRefresh,
         KRule = KRule, CostModel = CostModel, KMax = KMax, HeaderBytes = HeaderBytes, PacketBytes = PacketBytes,
-        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery, LogAssumption = LogAssumption == "true", EvalEvery = EvalEvery,
+        PacketHeaderBytes = PacketHeaderBytes, MpiAlpha = MpiAlpha, MpiBeta = MpiBeta, LogEvery = LogEvery, LogAssumption = LogAssumption == "true", RecordSelections = RecordSelections, EvalEvery = EvalEvery,
         IndexBits = IndexBits, L2 = L2, InverseLStep = StepSize == "inverse-L", TrainSamples = TrainSamples, ZeroInit = Init == "zero",
         CheckpointEvery = CheckpointEvery, FaultNanStep = FaultNanStep, Device = Device, SelectKernel = SelectKernel, Resume = Resume,
     });

@@ -71,6 +71,9 @@ public abstract class CompressedRule : IUpdateRule
     /// </summary>
     public AssumptionProbe? Assumption { get; init; }
 
+    /// <summary>--record-selections: writes this rank's selection on its steps, after the step's timed phases; null: off.</summary>
+    public SelectionRecorder? Recorder { get; init; }
+
     /// <summary>This rank's error-feedback memory after its selection, on the host (only the host rule has one there).</summary>
     protected virtual ReadOnlySpan<float> HostResidual =>
         throw new NotSupportedException("--log-assumption reads the accumulator on the host; this rule keeps it on its device");
@@ -155,6 +158,8 @@ public abstract class CompressedRule : IUpdateRule
         _exchange.ResetOutput(sum);
         AfterApply();
         stats.MsApply = Stopwatch.GetElapsedTime(t).TotalMilliseconds - msProbe;
+        if (Recorder != null && Recorder.Records(_step)) // the selection as it was sent (ReturnUnapplied only read it)
+            Recorder.Record(_step, _indices.AsSpan(0, _selected), _values.AsSpan(0, _selected));
     }
 
     /// <summary>

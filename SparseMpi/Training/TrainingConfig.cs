@@ -102,6 +102,8 @@ public sealed class SyncConfig : TrainingConfig
     /// <summary>--log-assumption: measure Alistarh et al.'s assumption on the logged steps (<see cref="AssumptionProbe"/>).
     /// Not part of <see cref="MathConfiguration()"/>: it changes no parameter.</summary>
     public bool LogAssumption { get; set; }
+    /// <summary>--record-selections: write every rank's selection on every this-many-th step (0: never).</summary>
+    public int RecordSelections { get; set; }
     /// <summary>Evaluate the test set every this many steps as well as at epoch ends (0: only at epoch ends).</summary>
     public long EvalEvery { get; set; }
     public long CheckpointEvery { get; set; }

@@ -31,6 +31,7 @@ public static class UpdateRules
         {
             FillInEvery = Math.Max(1, o.LogEvery),
             Assumption = o.LogAssumption ? new AssumptionProbe(world, d, compressor.MaxSelected(k.MaxK)) : null,
+            Recorder = Recorder(world, o, d),
         };
     }
 
@@ -45,8 +46,15 @@ public static class UpdateRules
             throw new UsageException("--log-assumption reads the accumulator on the host; the torch kernel keeps it on the device (use --device cpu or --select-kernel simd)");
         IKSchedule k = CreateKSchedule(o, d, stepsPerEpoch, cost);
         var memory = new TorchErrorFeedback(d, device, o.ErrorFeedback, (float)o.Momentum, o.MomentumMasking, k.MaxK);
-        return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k) { FillInEvery = Math.Max(1, o.LogEvery) };
+        return new TorchSparsifiedRule(world, d, device, memory, CreateExchange(world, o, d), k)
+        {
+            FillInEvery = Math.Max(1, o.LogEvery),
+            Recorder = Recorder(world, o, d),
+        };
     }
+
+    static SelectionRecorder? Recorder(Communicator world, SyncConfig o, int d) =>
+        o.RecordSelections > 0 ? new SelectionRecorder(o.RunDirectory, world.Rank, world.Size, d, o.RecordSelections) : null;
 
     /// <summary>
     /// The --exchange; auto fits its per-algorithm costs here (collective on the ranks that run it, before the
