@@ -19,7 +19,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build run test slurm-test cluster-test bench-cluster bench-collectives bench-step-scaling clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild experiment-assumption bench-torch-vs-simd results-tables check-results-tables
+.PHONY: help deps build run test slurm-test cluster-test bench-cluster bench-collectives bench-from-run bench-step-scaling clean bench-topk bench-comm bench-startup experiment-topk experiment-dynamic experiment-hogwild experiment-assumption bench-torch-vs-simd results-tables check-results-tables
 
 help:
 	@echo "make run    short sparsified training on $(RANKS) ranks (results in $(OUT))"
@@ -28,6 +28,7 @@ help:
 	@echo "make cluster-test   the multi-node tests on a cluster of network namespaces (scripts/cluster.sh; needs root)"
 	@echo "make bench-cluster   link check, bench-comm and train on 4 emulated nodes at 1 and 10 Gb/s vs one node"
 	@echo "make bench-collectives   every exchange (allgather, SparCML, Ok-Topk, auto) on 4 emulated nodes at 10 Gb/s, P = 4..32"
+	@echo "make bench-from-run      every exchange on real top-k selections recorded in training (MLP, wide MLP; 8 ranks, 4 emulated nodes)"
 	@echo "make bench-step-scaling   bench-step at P = 2..32 on 4 emulated nodes at 10 Gb/s against the alpha-beta model (report --bench-step)"
 	@echo "make bench-topk | bench-comm | bench-startup | bench-torch-vs-simd   kernel, collective, start-up and torch-kernel benchmarks (JSON into docs/results/)"
 	@echo "make results-tables | check-results-tables   the experiment tables from the runs committed in docs/results/*/runs/"
@@ -76,6 +77,9 @@ ISAS ?= vector512 vector256 vector128
 BENCH_RUNS ?= 3
 bench-collectives: build
 	scripts/collectives-bench.sh
+
+bench-from-run: build
+	scripts/from-run-bench.sh
 
 # Step-time scaling on the emulated cluster, measured against the model (scripts/step-scaling.sh; knobs there):
 # docs/results/cluster/step-scaling/step-model.md. About 10 minutes: run it on a quiet machine.
