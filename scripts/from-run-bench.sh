@@ -22,7 +22,8 @@ export P NODES RATE DENSITIES MODELS STEPS WIDE_DIV REPEAT WARMUP EXCHANGES MPIE
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb
 log=$OUT/commands.txt
 rec() { echo "$*" >>"$log"; "$@"; }
-model_args() { case $1 in mlp) echo "--model mlp" ;; wide) echo "--model mlp --hidden 2048,2048" ;; esac; }
+# --epochs 10: enough that --max-steps, not the epoch count, ends every run
+model_args() { case $1 in mlp) echo "--model mlp --epochs 10" ;; wide) echo "--model mlp --hidden 2048,2048 --epochs 10" ;; esac; }
 model_steps() { case $1 in mlp) echo "$STEPS" ;; wide) echo $((STEPS / WIDE_DIV)) ;; esac; }
 
 if [ "${1:-}" = --on-cluster ]; then
@@ -49,11 +50,11 @@ fi
   echo "# P=$P NODES=$NODES RATE=$RATE DENSITIES='$DENSITIES' MODELS='$MODELS' STEPS=$STEPS WIDE_DIV=$WIDE_DIV REPEAT=$REPEAT WARMUP=$WARMUP EXCHANGES=$EXCHANGES MPIEXEC=$MPIEXEC"; } >>"$log"
 for m in $MODELS; do for x in $DENSITIES; do
   run=$RUNS/$m-$x steps=$(model_steps "$m")
-  if [ ! -f "$run/summary.json" ]; then
-    # The last recorded step is steps - 1 (steps 0 .. steps-1 run; recorded every (steps - 1) / 3).
-    rec "$MPIEXEC" --oversubscribe --bind-to none -n "$P" "$program" train $(model_args "$m") --density "$x" --max-steps "$steps" \
-      --log-every 10 --record-selections $(((steps - 1) / 3)) --out "$run" | tail -n 1
-  fi
+  # The last recorded step is steps - 1 (steps 0 .. steps-1 run; recorded every (steps - 1) / 3).
+  train=("$MPIEXEC" --oversubscribe --bind-to none -n "$P" "$program" train $(model_args "$m") --density "$x" --max-steps "$steps"
+    --log-every 10 --record-selections $(((steps - 1) / 3)) --out "$run")
+  if [ -f "$run/summary.json" ]; then echo "# already trained, reused: ${train[*]}" >>"$log"
+  else rec "${train[@]}" | tail -n 1; fi
   mkdir -p "$OUT/runs/$m-$x"; cp "$run/summary.json" "$OUT/runs/$m-$x/"
   python3 -c "import json,sys; [print(r['step'], r.get('fill_in'), r['k'], sep='\t') for r in map(json.loads, open('$run/metrics.jsonl')) if r.get('fill_in') is not None]" >"$OUT/runs/$m-$x/fill_in.tsv"
 done; done
