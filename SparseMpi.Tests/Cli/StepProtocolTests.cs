@@ -68,7 +68,9 @@ public class SparseAllreduceTrainingTests
     {
         using var gather = new RunDirectory();
         using var run = new RunDirectory();
-        const string common = "--compressor topk --density 0.01 --max-steps 120 --batch-size 128";
+        // 40 steps: the collectives per step and k are exact at any length, and the accuracy (about 0.76 here, 0.83
+        // at 120 steps) is far enough from chance for a wrong sum to show.
+        const string common = "--compressor topk --density 0.01 --max-steps 40 --batch-size 128";
         var a = ProgramRunner.Run($"train {common} --out {gather.Path}", ranks);
         var b = ProgramRunner.Run($"train {common} --exchange {exchange} --out {run.Path}", ranks);
         Assert.That(a.ExitCode, Is.EqualTo(0), a.ToString());

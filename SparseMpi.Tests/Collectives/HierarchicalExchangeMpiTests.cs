@@ -60,7 +60,7 @@ public class HierarchicalTrainingTests
         using var flat = new RunDirectory();
         using var node = new RunDirectory();
         using var again = new RunDirectory();
-        string common = $"--compressor topk --density 0.01 --max-steps 60 --batch-size 128 --exchange {exchange}";
+        string common = $"--compressor topk --density 0.01 --max-steps 30 --batch-size 128 --exchange {exchange}";
         var a = ProgramRunner.Run($"train {common} --out {flat.Path}", ranks);
         var b = ProgramRunner.Run($"train {common} --hierarchy node --out {node.Path}", ranks);
         var c = ProgramRunner.Run($"train {common} --hierarchy node --out {again.Path}", ranks);
