@@ -97,6 +97,10 @@ public class FromRunTests
         Assert.That(train.ExitCode, Is.EqualTo(0), train.ToString());
         Assert.That(Directory.GetFiles(run["selections"]).Select(Path.GetFileName),
             Is.EquivalentTo(new[] { 0, 5, 10 }.SelectMany(s => new[] { $"step-{s}-rank-0.bin", $"step-{s}-rank-1.bin" })));
+        using var plain = new RunDirectory(); // the README says recording changes no parameter
+        var without = ProgramRunner.Run($"train --k-rule dynamic --cost-model payload --max-steps 11 --log-every 5 --out {plain.Path}", ranks: 2);
+        Assert.That(without.ExitCode, Is.EqualTo(0), without.ToString());
+        Assert.That((string)run.Summary()["parameter_hash"]!, Is.EqualTo((string)plain.Summary()["parameter_hash"]!), "recording changes no parameter");
         var records = File.ReadAllLines(run["metrics.jsonl"]).Select(l => JsonNode.Parse(l)!).ToDictionary(x => (long)x["step"]!);
 
         foreach (long step in new long[] { 10, 5 })
