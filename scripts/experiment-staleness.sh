@@ -32,11 +32,15 @@ declare -A method=(
   [lr-tau]="--compressor none --lr-policy staleness-aware"
 )
 METHODS="vanilla topk-ef-0.1 topk-ef-0.01 topk-noef-0.1 topk-noef-0.01 lr-tau"
-# Five half-decades per method; top-k without memory drops 90-99% of each gradient and lr/tau divides by tau, so
-# their grids start higher.
+# Seven half-decades per method; top-k without memory drops 90-99% of each gradient and lr/tau divides by tau, so
+# their grids start higher. (The first grid had five, from 0.01 / 0.03 / 0.1: many tuned rates sat on its lowest
+# value, so it was extended by two lower values; the runs of both are kept and the tuning sees all seven. Where the
+# tuned lr is still the lowest, the grid is extended further below, see "below-edge".)
 declare -A grid=(
-  [vanilla]="0.01 0.03 0.1 0.3 1" [topk-ef-0.1]="0.01 0.03 0.1 0.3 1" [topk-ef-0.01]="0.01 0.03 0.1 0.3 1"
-  [topk-noef-0.1]="0.03 0.1 0.3 1 3" [topk-noef-0.01]="0.03 0.1 0.3 1 3" [lr-tau]="0.1 0.3 1 3 10"
+  [vanilla]="0.001 0.003 0.01 0.03 0.1 0.3 1" [topk-ef-0.1]="0.001 0.003 0.01 0.03 0.1 0.3 1"
+  [topk-ef-0.01]="0.001 0.003 0.01 0.03 0.1 0.3 1"
+  [topk-noef-0.1]="0.003 0.01 0.03 0.1 0.3 1 3" [topk-noef-0.01]="0.003 0.01 0.03 0.1 0.3 1 3"
+  [lr-tau]="0.01 0.03 0.1 0.3 1 3 10"
 )
 common="--model mlp --batch-size $BATCH --updates $UPDATES --validation $VALIDATION"
 
@@ -67,6 +71,17 @@ part grid && for tau in $TAUS; do
 done
 
 tuned() { python3 scripts/staleness-table.py "$OUT/runs" --tuned "$1" "$2"; } # method tau -> lr
+
+# Where the tuned lr is still the grid's lowest value, go down half a decade at a time (at most three) until it is not.
+part grid && for tau in $TAUS; do
+  for m in $(methods_at "$tau"); do
+    for _ in 1 2 3; do
+      lr=$(python3 scripts/staleness-table.py "$OUT/runs" --below-edge "$m" "$tau")
+      [ -n "$lr" ] || break
+      run "sim-$m-tau$tau-lr$lr-s1" "$BIN" hogwild $common ${method[$m]} --staleness-model "$DIST:$tau" --lr "$lr" --seed 1
+    done
+  done
+done
 
 part seeds && for tau in $TAUS; do
   for m in $(methods_at "$tau"); do

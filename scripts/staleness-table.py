@@ -15,6 +15,10 @@ METHODS = ["vanilla", "topk-ef-0.1", "topk-ef-0.01", "topk-noef-0.1", "topk-noef
 SPARSE = ["topk-ef-0.1", "topk-ef-0.01", "topk-noef-0.1", "topk-noef-0.01"]
 
 
+# The simulated tau whose tuned lr each real --in-flight depth runs at (scripts/experiment-staleness.sh).
+NEAREST = {0: 4, 2: 16, 7: 32}
+
+
 def load(runs):
     sim, real = {}, {}
     for name in sorted(os.listdir(runs)):
@@ -74,6 +78,13 @@ def main():
     if len(sys.argv) == 5 and sys.argv[2] == "--tuned":
         print(tuned(sim, sys.argv[3], int(sys.argv[4])))
         return
+    if len(sys.argv) == 5 and sys.argv[2] == "--below-edge":
+        # The next half-decade below the grid when the tuned lr is its lowest value (1 -> 0.3 -> 0.1), else nothing.
+        lrs = grid_of(sim, sys.argv[3], int(sys.argv[4]))
+        if lrs and tuned(sim, sys.argv[3], int(sys.argv[4])) == lrs[0]:
+            x = float(lrs[0])
+            print(f"{x * 0.3 if lrs[0].lstrip('0.').startswith('1') else x / 3:.3g}")
+        return
     taus = sorted({k[1] for k in sim})
     out = []
     w = out.append
@@ -84,13 +95,15 @@ def main():
     w("## lr grid (seed 1): validation accuracy; `div` = diverged (non-finite loss)\n")
     for tau in taus:
         w(f"### tau = {tau}\n")
-        w("| method | " + " | ".join(f"lr {i + 1}" for i in range(5)) + " | tuned lr |")
-        w("|---" * 7 + "|")
+        width = max(len(grid_of(sim, m, tau)) for m in METHODS)
+        w("| method | " + " | ".join(f"lr {i + 1}" for i in range(width)) + " | tuned lr |")
+        w("|---" * (width + 2) + "|")
         for m in METHODS:
             lrs = grid_of(sim, m, tau)
             if not lrs:
                 continue
             cells = [f"{lr}: " + (f"{val(sim[(m, tau, lr, 1)]):.4f}" if sim[(m, tau, lr, 1)] else "div") for lr in lrs]
+            cells += [""] * (width - len(cells))
             t = tuned(sim, m, tau)
             edge = " (grid edge)" if t in (lrs[0], lrs[-1]) else ""
             w(f"| {m} | " + " | ".join(cells) + f" | {t}{edge} |")
@@ -132,6 +145,8 @@ def main():
         w("| in flight | method | lr | staleness mean (p90, max) | test accuracy | mean \\|g\\|^2 |")
         w("|---|---|---|---|---|---|")
         for (m, depth, lr, seed), s in sorted(real.items(), key=lambda kv: (kv[0][1], METHODS.index(kv[0][0]), kv[0][3])):
+            if depth in NEAREST and NEAREST[depth] in taus and lr != tuned(sim, m, NEAREST[depth]):
+                continue  # a run at an lr tuned on an earlier, smaller grid
             if s:
                 st = s["staleness"]
                 w(f"| {depth} | {m} | {lr} | {st['mean']:.2f} ({st['p90']}, {st['max']}) | {s['test_accuracy']:.4f} | {s['grad_norm_sq_mean']:.4g} |")

@@ -1,0 +1,1 @@
+bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor none --lr-policy staleness-aware --staleness-model uniform:4 --lr 0.03 --seed 1 --out docs/results/claims/staleness/runs/sim-lr-tau-tau4-lr0.03-s1 

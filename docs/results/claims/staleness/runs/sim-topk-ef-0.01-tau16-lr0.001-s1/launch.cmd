@@ -1,0 +1,1 @@
+bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor topk --density 0.01 --staleness-model uniform:16 --lr 0.001 --seed 1 --out docs/results/claims/staleness/runs/sim-topk-ef-0.01-tau16-lr0.001-s1 

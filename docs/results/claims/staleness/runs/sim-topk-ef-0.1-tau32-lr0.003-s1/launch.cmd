@@ -1,0 +1,1 @@
+bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor topk --density 0.1 --staleness-model uniform:32 --lr 0.003 --seed 1 --out docs/results/claims/staleness/runs/sim-topk-ef-0.1-tau32-lr0.003-s1 

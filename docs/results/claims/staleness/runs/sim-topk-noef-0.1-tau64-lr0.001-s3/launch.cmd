@@ -1,0 +1,1 @@
+bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor topk --density 0.1 --error-feedback false --staleness-model uniform:64 --lr 0.001 --seed 3 --out docs/results/claims/staleness/runs/sim-topk-noef-0.1-tau64-lr0.001-s3 

@@ -1,0 +1,1 @@
+bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor none --staleness-model uniform:64 --lr 0.001 --seed 1 --out docs/results/claims/staleness/runs/sim-vanilla-tau64-lr0.001-s1 
