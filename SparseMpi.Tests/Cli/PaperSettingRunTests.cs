@@ -33,9 +33,14 @@ public class PaperSettingRunTests
         using var run = new RunDirectory();
         var r = ProgramRunner.Run($"{Setting} --compressor none --out {run.Path}", 4);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
-        AssertStrictlyDecreasing(Objectives(run));
+        var f = Objectives(run);
+        AssertStrictlyDecreasing(f);
         var s = run.Summary();
         Assert.That((bool)s["full_batch"]!, Is.True);
+        // The certificate is taken after the last update (one descent step past the last logged f), in double.
+        double last = (double)s["final_objective_float64"]!, norm = (double)s["final_gradient_norm_float64"]!;
+        Assert.That(last, Is.LessThan(f[^1]).And.GreaterThan(f[^1] - 2 * (f[^2] - f[^1])), "one step further than the last logged f");
+        Assert.That((double)s["suboptimality_bound"]!, Is.EqualTo(norm * norm / (2 * 0.1)).Within(1e-12));
         Assert.That((long)s["batch_size_per_rank"]!, Is.EqualTo(64), "256 images over 4 ranks");
         // The L the 4 ranks computed with an allreduce is the one a single caller computes over all 256 images.
         double expected = SmoothnessBound.LargestEigenvalueOfGram(Training.TestData.FashionMnist.Train.Slice(0, 256), 0, 1, _ => { }) / 512 + 0.1;

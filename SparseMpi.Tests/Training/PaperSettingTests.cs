@@ -91,6 +91,46 @@ public class PaperSettingTests
     }
 
     [Test]
+    public void TheFloat64CertificateAgreesWithTorchAndBoundsTheDistanceToTheMinimum()
+    {
+        // f and ∇f in double against torch's float at random parameters (a wrong parameter layout, a missing bias or
+        // l2 term would differ by far more than float rounding); then the bound f - f* <= ||∇f||^2 / (2 l2): gradient
+        // descent at 1/L from here cannot get further down than it says, and near the minimum it becomes small.
+        TorchSetup.Initialize();
+        const double l2 = 0.5;
+        var set = RealImages(64);
+        using var model = FlatModel.Create("logreg", seed: 3);
+        using var batch = new BatchBuffer(set.Count);
+        batch.FillRange(set, 0, set.Count);
+        double f = model.ComputeGradient(batch.Input, batch.Target) + model.AddL2(l2);
+        double gradientNorm = Math.Sqrt(model.GradientSpan.ToArray().Sum(x => (double)x * x));
+        var start = OptimalityCertificate.SoftmaxRegression(set, model.ParameterSpan, l2);
+        Assert.That(start.Objective, Is.EqualTo(f).Within(1e-5 * f));
+        Assert.That(start.GradientNorm, Is.EqualTo(gradientNorm).Within(1e-4 * gradientNorm));
+        Assert.That(start.SuboptimalityBound, Is.EqualTo(start.GradientNorm * start.GradientNorm / (2 * l2)).Within(1e-12 * start.SuboptimalityBound));
+
+        double l = SmoothnessBound.LargestEigenvalueOfGram(set, 0, 1, _ => { }) / (2.0 * set.Count) + l2;
+        OptimalityCertificate Descend(int steps)
+        {
+            for (int step = 0; step < steps; step++)
+            {
+                model.ComputeGradient(batch.Input, batch.Target);
+                model.AddL2(l2);
+                for (int i = 0; i < model.D; i++) model.ParameterSpan[i] -= (float)(model.GradientSpan[i] / l);
+            }
+            return OptimalityCertificate.SoftmaxRegression(set, model.ParameterSpan, l2);
+        }
+        var middle = Descend(400);
+        var end = Descend(2600);
+        Assert.That(start.Objective - end.Objective, Is.GreaterThan(0).And.LessThanOrEqualTo(start.SuboptimalityBound));
+        Assert.That(middle.Objective - end.Objective, Is.GreaterThan(0).And.LessThanOrEqualTo(middle.SuboptimalityBound));
+        // GD at 1/L contracts the gap by about 1 - l2 / L per step (kappa = L / l2 about 300 here).
+        Assert.That(end.SuboptimalityBound, Is.LessThan(1e-3 * start.SuboptimalityBound));
+        Assert.Throws<ArgumentException>(() => OptimalityCertificate.SoftmaxRegression(set, model.ParameterSpan, 0));
+        Assert.Throws<ArgumentException>(() => OptimalityCertificate.SoftmaxRegression(set, new float[10], l2));
+    }
+
+    [Test]
     public void FullBatchGradientIsTheMeanOfThePerSampleGradients()
     {
         TorchSetup.Initialize();

@@ -70,6 +70,11 @@ public sealed class RunSummary : TrainingSummary
     public string IndexBits { get; set; } = "32";
     /// <summary>The objective at the last step's parameters (before its update), where computed.</summary>
     public double? FinalObjective { get; set; }
+    /// <summary>Softmax regression with --l2: f at the final parameters (after the last update) in double, ||∇f|| there,
+    /// and the bound f - f* &lt;= ||∇f||^2 / (2 l2) (<see cref="SparseMpi.Training.OptimalityCertificate"/>); else null.</summary>
+    public double? FinalObjectiveFloat64 { get; set; }
+    public double? FinalGradientNormFloat64 { get; set; }
+    public double? SuboptimalityBound { get; set; }
     /// <summary>The dynamic rule's own time per step (beyond the selection pass), where used.</summary>
     public double? RuleMsPerStep { get; set; }
     /// <summary>The --exchange of a compressed run ("allgather", ..., "auto"); null for dense training.</summary>

@@ -131,6 +131,9 @@ public sealed class SyncRunLog : IDisposable
     /// <summary>L of --step-size inverse-L (set by the trainer; null otherwise).</summary>
     public double? SmoothnessL { get; set; }
 
+    /// <summary>Softmax regression with --l2: how far the final parameters are from f* (set by the trainer before Finish).</summary>
+    public OptimalityCertificate? Certificate { get; set; }
+
     /// <summary>Total steps of the run (set by the trainer once known).</summary>
     public long TotalSteps { get; set; }
 
@@ -194,6 +197,9 @@ public sealed class SyncRunLog : IDisposable
         s.CostPayloadLog2dBits = _cost.PayloadLog2dBits;
         s.L2 = _options.L2; s.SmoothnessL = SmoothnessL; s.TrainSamples = TrainSamples; s.FullBatch = _options.FullBatch;
         s.IndexBits = _options.IndexBits; s.FinalObjective = _lastObjective;
+        s.FinalObjectiveFloat64 = Certificate?.Objective;
+        s.FinalGradientNormFloat64 = Certificate?.GradientNorm;
+        s.SuboptimalityBound = Certificate?.SuboptimalityBound;
         s.RuleMsPerStep = rule.RuleMsPerStep;
         s.Exchange = _options.Dense ? null : _options.Exchange;
         s.ExchangeChosen = _exchanges.Counts;

@@ -218,6 +218,9 @@ public sealed class SyncTrainer(MpiRuntime mpi, SyncConfig options) : IDisposabl
     void Finish(long? interruptedAfter, string? stopSignal)
     {
         VerifyIdenticalParameters();
+        // The parameters are identical everywhere: rank 0 alone prices them (one double pass over the images).
+        if (_root && options.Model == "logreg" && options.L2 > 0)
+            _log.Certificate = OptimalityCertificate.SoftmaxRegression(_train, ParametersOnHost(), options.L2);
         _log.Placement = RunPlacement.Gather(mpi, _placement.Device);
         _log.Finish(_model, _rule, _fit, interruptedAfter, stopSignal);
     }
