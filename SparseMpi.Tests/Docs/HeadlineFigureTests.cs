@@ -526,6 +526,18 @@ public class HeadlineFigureTests
         Figure("oktopk below the allgather", training[1], gatherMean - okMean, "docs/results/collectives/training/");
         Figure("oktopk mean accuracy", training[2], okMean, "docs/results/collectives/training/");
         Figure("allgather mean accuracy", training[3], gatherMean, "docs/results/collectives/training/");
+
+        // Ok-Topk at higher densities against the allgather at 0.001 (accuracy and bytes, means of 3 seeds).
+        var denser = Quoted(bullet, @"Ok-Topk at twice\s+the density \(0.002\) is (\S+) below the allgather at 0.001 \(mean of 3 seeds: (\S+)\) with (\S+)x its bytes per\s+rank, at 0.008 (\S+) below with (\S+)x");
+        const string densityDir = "docs/results/collectives/training-oktopk-density/10gbit";
+        double Mean(string dir, string run, string field) => new[] { 1, 2, 3 }.Average(s =>
+            Json(Require($"{dir}/{run}-s{s}/summary.json", "scripts/cluster-train.sh")[0]).GetProperty(field).GetDouble());
+        double gatherBytes = Mean("docs/results/collectives/training/10gbit", "allgather", "bytes_sent_per_rank");
+        Figure("oktopk 0.002 below the allgather", denser[0], gatherMean - Mean(densityDir, "oktopk-0.002", "test_accuracy"), densityDir);
+        Figure("oktopk 0.002 mean accuracy", denser[1], Mean(densityDir, "oktopk-0.002", "test_accuracy"), densityDir);
+        Figure("oktopk 0.002 bytes over the allgather's", denser[2], Mean(densityDir, "oktopk-0.002", "bytes_sent_per_rank") / gatherBytes, densityDir);
+        Figure("oktopk 0.008 below the allgather", denser[3], gatherMean - Mean(densityDir, "oktopk-0.008", "test_accuracy"), densityDir);
+        Figure("oktopk 0.008 bytes over the allgather's", denser[4], Mean(densityDir, "oktopk-0.008", "bytes_sent_per_rank") / gatherBytes, densityDir);
     }
 
     [Test]
