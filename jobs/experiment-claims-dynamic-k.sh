@@ -4,28 +4,39 @@
 # rule argmax_k ||T_k(g)||^2 / C(k) costs no more per communicated bit than the best fixed k to reach
 # f - f* <= eps (f(x0) - f*). Direct compression of the true gradient is one rank: with P ranks each compresses
 # its own shard's gradient, which is a change of setting, so it is a step of the walk. The walk, one change at a
-# time towards ours: mini-batches (64), error feedback, momentum 0.9, then 4 ranks (our whole setting on logreg).
+# time towards ours: mini-batches (64), error feedback, momentum 0.9, 4 ranks (our setting on logreg), the MLP
+# (l2 kept; lr 0.05 and torch's init, since 1/L and x0 = 0 are softmax regression's), then l2 = 0 (our whole setting).
 # Every run accounts all four costs every step (payload with 32-bit and with ceil(log2 d)-bit indices, packet,
 # mpi), so the fixed runs of a stage are priced under every model; the rule runs once per model.
 #
-# The mpi model: alpha = 50 us, beta = 8 ns/byte, the 1 Gb/s link check's figures (no alpha-beta fit on the
-# emulated 1 Gb/s cluster is committed; this script does not time anything).
+# The mpi model: alpha and beta of fit-mpi-cost on the emulated 1 Gb/s cluster (4 nodes x 1 rank, softmax
+# regression's message sizes), read from MPI_FIT (default: the median by beta of three committed fits,
+# docs/results/claims/dynamic-k/mpi-fit-1gbit/fit-mpi-cost-3.json); STAGES=fit makes a new one (needs root for the
+# network namespaces). Nothing else here is a timing: costs are modelled, objectives deterministic.
 #
 # Writes every run to RUNS/<stage>[/seed-<s>]/<label> and, via scripts/claims-dynamic-k.py, each run's
 # summary.json, launch.cmd and to-target.json to OUT/runs, f* to OUT/fstar.json, and the tables to OUT/table.md.
 # STAGES picks the stages (default: all), SEEDS the seeds of the 1-rank mini-batch stages (default: 1; the 4-rank
-# stage runs seed 1). About 35 minutes on 2 shared cores.
+# stage runs seed 1). About 45 minutes on 2 shared cores.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 program=${SPARSEMPI:-$root/bin/sparsempi}
 seeds=(${SEEDS:-1})
 runs=${RUNS:-$root/runs/claims-dynamic-k}; out=${OUT:-$root/docs/results/claims/dynamic-k}
-stages=(${STAGES:-paper minibatch errorfeedback momentum ranks4})
+stages=(${STAGES:-paper minibatch errorfeedback momentum ranks4 mlp mlp-l2-0})
 mpiexec=${MPIEXEC:-mpiexec --oversubscribe --bind-to none}
 export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
 l2=${L2:-0.5}; samples=${TRAIN_SAMPLES:-256}
-mpi=(--mpi-alpha 5e-5 --mpi-beta 8e-9)
-problem=(--l2 "$l2" --train-samples "$samples" --log-every 1 "${mpi[@]}")
+mpi=()
+fit=${MPI_FIT:-$out/mpi-fit-1gbit/fit-mpi-cost-3.json}
+if [[ " ${stages[*]} " == *" fit "* ]]; then
+  [ "${#stages[@]}" = 1 ] || { echo "experiment-claims-dynamic-k: error: STAGES=fit runs alone (the other stages read its JSON)" >&2; exit 2; }
+else
+  [ -f "$fit" ] || { echo "experiment-claims-dynamic-k: error: no mpi fit at $fit (STAGES=fit makes one)" >&2; exit 2; }
+  mpi=($(python3 -c 'import json, sys; f = json.load(open(sys.argv[1])); print("--mpi-alpha %r --mpi-beta %r" % (f["alpha"], f["beta"]))' "$fit"))
+  echo "mpi cost model from $fit: ${mpi[*]}"
+fi
+problem=(--train-samples "$samples" --log-every 1 "${mpi[@]}")
 script=$root/scripts/claims-dynamic-k.py
 ranks=1
 
@@ -48,10 +59,18 @@ sweep() { # directory, max steps, options...
   train "$dir/dynamic-mpi" --compressor topk --k-rule dynamic --cost-model mpi --max-steps "$steps" "$@"
 }
 
-gd=(--model logreg --step-size inverse-L --init zero --epochs 1000000)
+gd=(--model logreg --l2 "$l2" --step-size inverse-L --init zero --epochs 1000000)
+mlp=(--model mlp --lr 0.05 --epochs 1000000)
 walk_ks=(${WALK_KS:-3 10 30 100 785})
 for stage in "${stages[@]}"; do
   case $stage in
+    fit)
+      # The mpi model's alpha and beta on the emulated 1 Gb/s cluster (a timing: run it on a quiet machine).
+      mkdir -p "$out/mpi-fit-1gbit"
+      "$root/scripts/cluster.sh" session 4 --ranks-per-node 1 --rate 1gbit -- bash -c "
+        '$root/scripts/cluster.sh' linkcheck > '$out/mpi-fit-1gbit/linkcheck.txt' 2>&1 || true
+        for i in 1 2 3; do '$root/scripts/cluster.sh' run -- mpiexec.openmpi -n 4 --map-by node '$program' fit-mpi-cost \
+          --model logreg --dense-floats 0 --json '$out/mpi-fit-1gbit/fit-mpi-cost-'\$i.json | grep '^use:'; done" ;;
     paper)
       # f*: dense full-batch gradient descent at 1/L, long.
       train "$runs/fstar-logreg" "${gd[@]}" --momentum 0 --batch-size full --compressor none --max-steps "${FSTAR_STEPS:-4000}"
@@ -71,9 +90,18 @@ for stage in "${stages[@]}"; do
       ranks=4; ks=("${walk_ks[@]}")
       sweep "$runs/ranks4/seed-1" "${RANKS4_STEPS:-500}" "${gd[@]}" --batch-size 64 --seed 1 --momentum 0.9 --error-feedback true
       ranks=1 ;;
+    mlp|mlp-l2-0)
+      # The MLP in the 4-rank setting (mini-batch 64 per rank, error feedback, momentum 0.9); f* from a long dense
+      # full-batch run of the same objective (not convex: the least objective it reached, in float32).
+      reg=(--l2 "$l2"); [[ $stage == mlp-l2-0 ]] && reg=(--l2 0)
+      train "$runs/fstar-$stage" "${mlp[@]}" "${reg[@]}" --momentum 0.9 --batch-size full --compressor none --max-steps "${FSTAR_MLP_STEPS:-4000}"
+      ranks=4; ks=(${MLP_KS:-30 100 785 3000 20353})
+      sweep "$runs/$stage/seed-1" "${MLP_STEPS:-1000}" "${mlp[@]}" "${reg[@]}" --batch-size 64 --seed 1 --momentum 0.9 --error-feedback true
+      ranks=1 ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
+[ "${stages[*]}" = fit ] && exit 0
 python3 "$script" collect --runs "$runs" --out "$out"
 python3 "$script" table --out "$out" >"$out/table.md"
 cat "$out/table.md"

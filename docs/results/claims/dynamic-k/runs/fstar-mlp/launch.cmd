@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 1 /tmp/frozen/bin/sparsempi train --train-samples 256 --log-every 1 --mpi-alpha 0.00011493590226372002 --mpi-beta 6.603136588572755e-09 --model mlp --lr 0.05 --epochs 1000000 --l2 0.5 --momentum 0.9 --batch-size full --compressor none --max-steps 4000 --out /tmp/dk/runs/fstar-mlp 

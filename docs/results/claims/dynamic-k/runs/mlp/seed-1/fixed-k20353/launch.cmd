@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 /tmp/frozen/bin/sparsempi train --train-samples 256 --log-every 1 --mpi-alpha 0.00011493590226372002 --mpi-beta 6.603136588572755e-09 --compressor topk --k 20353 --max-steps 1000 --model mlp --lr 0.05 --epochs 1000000 --l2 0.5 --batch-size 64 --seed 1 --momentum 0.9 --error-feedback true --out /tmp/dk/runs/mlp/seed-1/fixed-k20353 
