@@ -7,7 +7,7 @@
            f - f* <= ||grad f||^2 / (2 l2) (suboptimality_bound) in OUT/fstar-certificate.json; for the MLP (not
            convex) the least float32 objective of the run (about 1e-7 relative), and 0, the cross-entropy's
            infimum, where there is no l2 (a network memorises the images). For every run under RUNS (a
-           directory with metrics.jsonl, every step logged): its summary.json, launch.cmd and to-target.json (the
+           directory with metrics.jsonl, every step logged): its summary.json (the per-epoch list cut to its last entry), launch.cmd and to-target.json (the
            step at which each eps is first reached and the costs paid before it, i.e. through the step before, under
            each cost model; or, not reached, the costs of the whole run as a lower bound) to OUT/runs/<same path>.
            Needs metrics.jsonl (not committed).
@@ -101,9 +101,17 @@ def collect(runs, out):
         rel = os.path.relpath(dirpath, runs)
         dest = os.path.join(out, "runs", rel)
         os.makedirs(dest, exist_ok=True)
-        for name in ("summary.json", "launch.cmd"):
-            if os.path.exists(os.path.join(dirpath, name)):
-                shutil.copy(os.path.join(dirpath, name), dest)
+        if os.path.exists(os.path.join(dirpath, "launch.cmd")):
+            shutil.copy(os.path.join(dirpath, "launch.cmd"), dest)
+        # summary.json without its per-epoch test evaluations but the last: an epoch here is 1-4 steps, so the
+        # list is 100 KB+ a run and nothing here reads it (the run makes it again).
+        summary = load(os.path.join(dirpath, "summary.json"))
+        epochs = summary.get("epoch_results") or []
+        if len(epochs) > 1:
+            summary["epoch_results"] = epochs[-1:]
+            summary["epoch_results_dropped"] = len(epochs) - 1
+        with open(os.path.join(dest, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=2)
         key = problem(load(os.path.join(dirpath, "summary.json")))
         recs = records(dirpath)
         with open(os.path.join(dest, "to-target.json"), "w") as f:
