@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor none --lr-policy staleness-aware --delay-mode defer --in-flight 2 --lr 0.1 --seed 3 --eval-every 1000 --out docs/results/claims/staleness/runs/real-lr-tau-inflight2-lr0.1-s3 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor topk --density 0.1 --delay-mode defer --in-flight 7 --lr 0.01 --seed 3 --eval-every 1000 --out docs/results/claims/staleness/runs/real-topk-ef-0.1-inflight7-lr0.01-s3 

@@ -1,0 +1,1 @@
+mpiexec --oversubscribe --bind-to none -n 4 bin/sparsempi hogwild --model mlp --batch-size 32 --updates 1000 --validation 5000 --compressor topk --density 0.1 --error-feedback false --lr 0.03 --seed 2 --eval-every 1000 --out docs/results/claims/staleness/runs/real-topk-noef-0.1-inflight0-lr0.03-s2 
