@@ -48,7 +48,7 @@ run: build
 
 test: build
 	@rm -rf TestResults
-	@dotnet test SparseMpi.Tests -c $(CONFIG) --no-build -nologo --logger "trx;LogFileName=tests.trx" \
+	@SPARSEMPI_SLURM_EARLY=1 dotnet test SparseMpi.Tests -c $(CONFIG) --no-build -nologo --logger "trx;LogFileName=tests.trx" \
 	  --logger "console;verbosity=normal" --results-directory TestResults; \
 	  scripts/test-summary.sh TestResults/tests.trx
 

@@ -48,7 +48,10 @@ public class MultiNodeTests
         Assert.That(r.Stdout, Does.Contain(launcher == Launcher.Mpich ? "MPICH" : "Open MPI"));
     }
 
-    [TestCase(Launcher.OpenMpi, 4), TestCase(Launcher.OpenMpi, 2), TestCase(Launcher.Mpich, 4), TestCase(Launcher.Mpich, 2)]
+    // MPICH at 2 nodes x 2 ranks (TCP between the nodes, shared memory inside them); its 4-node case is left out:
+    // under MPICH check-sparse busy-polls 4 ranks on 2 cores for 30 s, and 4 nodes of 1 rank adds no path that
+    // Open MPI's 4-node case and MPICH's own check-mpi at 4 nodes do not already cross.
+    [TestCase(Launcher.OpenMpi, 4), TestCase(Launcher.OpenMpi, 2), TestCase(Launcher.Mpich, 2)]
     public void CheckSparsePassesAcrossNodes(Launcher launcher, int nodes)
     {
         var r = Shape(nodes).Mpiexec(launcher, 4, "check-sparse");

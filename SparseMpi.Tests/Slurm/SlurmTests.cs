@@ -19,12 +19,10 @@ public class SlurmTests
     [Test]
     public void JobScriptsRunUnderAOneNodeSlurm()
     {
-        string runs = Path.Combine(Path.GetTempPath(), "sparsempi-slurm-runs-" + Guid.NewGuid().ToString("N")[..12]);
+        string runs = SlurmTestRun.RunsDirectory;
         try
         {
-            // Installing the packages may wait for another dpkg user (up to 600 s, scripts/deps.sh); the Slurm
-            // part bounds itself (SLURM_TEST_TIMEOUT, 150 s for the daemons and all jobs).
-            var r = ScriptRunner.Bash(new Dictionary<string, string> { ["SLURM_TEST_OUT"] = runs }, 900, "scripts/slurm-test.sh");
+            var r = SlurmTestRun.Result();
             TestContext.Out.WriteLine(r.Stdout.Split('\n').LastOrDefault(l => l.StartsWith("slurm-test: passed")) ?? "");
             Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
 
