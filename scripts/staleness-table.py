@@ -83,7 +83,7 @@ def main():
         lrs = grid_of(sim, sys.argv[3], int(sys.argv[4]))
         if lrs and tuned(sim, sys.argv[3], int(sys.argv[4])) == lrs[0]:
             x = float(lrs[0])
-            print(f"{x * 0.3 if lrs[0].lstrip('0.').startswith('1') else x / 3:.3g}")
+            print(f"{x * 0.3 if f'{x:.0e}'.startswith('1') else x / 3:.3g}")
         return
     taus = sorted({k[1] for k in sim})
     out = []
